@@ -1,0 +1,186 @@
+"""Run the OWL API checker (ontology/checker/OntologyCheck.java) on ontology files.
+
+Why: Protégé is built on the OWL API, so the only faithful answer to "does this file load cleanly in
+Protégé?" comes from the OWL API itself. The checker is compiled on demand against Debian's
+``libowlapi-java`` (installed by .ci/system-deps.sh) into ``build/checker/``, and one JVM call checks all
+files, because the JVM start (about a second) dominates.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHECKER_SOURCE = REPO_ROOT / "ontology" / "checker" / "OntologyCheck.java"
+CHECKER_BUILD_DIR = REPO_ROOT / "build" / "checker"
+OWLAPI_PACKAGE = "libowlapi-java"
+DEBIAN_JAVA_DIR = Path("/usr/share/java")
+# An SLF4J 1.7 binding is a jar holding this class; more than one on the class path makes SLF4J complain.
+SLF4J_BINDER = "org/slf4j/impl/StaticLoggerBinder.class"
+QUIET_SLF4J_BINDING = "slf4j-nop.jar"
+VERSIONED_JAR = re.compile(r"-\d+(\.\d+)*$")
+
+# The lists the checker reports for each file; every item in any of them is a finding.
+FINDING_KINDS = (
+    "parse_errors",
+    "missing_imports",
+    "unparsed_triples",
+    "guessed_declarations",
+    "undeclared_entities",
+    "illegal_punning",
+    "dl_violations",
+)
+
+
+class CheckerUnavailable(RuntimeError):
+    """Java, javac or the Debian OWL API jars are missing: the message says how to install them."""
+
+
+@dataclass
+class OwlApiResult:
+    """What the OWL API saw in one file: counts of entities and every problem, by kind."""
+
+    path: Path
+    loaded: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    ontology_iri: str | None = None
+    version_iri: str | None = None
+    imports: list[str] = field(default_factory=list)
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    problem_totals: dict[str, int] = field(default_factory=dict)
+    millis: int = 0
+
+    @property
+    def finding_count(self) -> int:
+        return sum(self.problem_totals.values())
+
+
+def _package_depends(package: str) -> list[str]:
+    out = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Depends}", package], capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        return []
+    names = []
+    for alternative in out.stdout.split(","):
+        name = alternative.split("|")[0].strip().split(" ")[0].split(":")[0]
+        if name.endswith("-java"):
+            names.append(name)
+    return names
+
+
+def _package_jars(package: str) -> list[Path]:
+    out = subprocess.run(["dpkg-query", "-L", package], capture_output=True, text=True, check=False)
+    jars = []
+    for line in out.stdout.splitlines():
+        path = Path(line)
+        # Debian ships each jar twice (name.jar -> name-1.2.3.jar); the unversioned link is enough.
+        if path.parent == DEBIAN_JAVA_DIR and path.suffix == ".jar" and not VERSIONED_JAR.search(path.stem):
+            jars.append(path)
+    return jars
+
+
+def _is_noisy_slf4j_binding(jar: Path) -> bool:
+    if jar.name == QUIET_SLF4J_BINDING:
+        return False
+    try:
+        with zipfile.ZipFile(jar) as zf:
+            return SLF4J_BINDER in zf.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return True
+
+
+@cache
+def owlapi_classpath() -> tuple[Path, ...]:
+    """The OWL API jars and their Debian dependencies' jars, found through dpkg, not hard-coded.
+
+    Keeps exactly one SLF4J binding (slf4j-nop) so the OWL API's logging stays off stdout and stderr.
+    """
+    if not _package_jars(OWLAPI_PACKAGE):
+        raise CheckerUnavailable(f"{OWLAPI_PACKAGE} is not installed: run `bash .ci/system-deps.sh`")
+    seen: set[str] = set()
+    todo = [OWLAPI_PACKAGE]
+    jars: set[Path] = set()
+    while todo:
+        package = todo.pop()
+        if package in seen:
+            continue
+        seen.add(package)
+        jars.update(_package_jars(package))
+        todo.extend(_package_depends(package))
+    return tuple(sorted(j for j in jars if not _is_noisy_slf4j_binding(j)))
+
+
+def _classpath_string(extra: Path | None = None) -> str:
+    parts = [str(p) for p in owlapi_classpath()]
+    if extra is not None:
+        parts.insert(0, str(extra))
+    return ":".join(parts)
+
+
+def ensure_checker_compiled() -> Path:
+    """Compile the checker into build/checker/ unless its class file is newer than the source."""
+    class_file = CHECKER_BUILD_DIR / "OntologyCheck.class"
+    if class_file.exists() and class_file.stat().st_mtime >= CHECKER_SOURCE.stat().st_mtime:
+        return CHECKER_BUILD_DIR
+    if shutil.which("javac") is None:
+        raise CheckerUnavailable("javac is not on PATH: run `bash .ci/system-deps.sh`")
+    CHECKER_BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    out = subprocess.run(
+        ["javac", "-nowarn", "-d", str(CHECKER_BUILD_DIR), "-cp", _classpath_string(), str(CHECKER_SOURCE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise CheckerUnavailable(f"javac failed on {CHECKER_SOURCE}:\n{out.stderr}")
+    return CHECKER_BUILD_DIR
+
+
+def run_owlapi_check(paths: list[Path]) -> list[OwlApiResult]:
+    """Load every file with the OWL API in one JVM and return one result per file, in order."""
+    if not paths:
+        return []
+    if shutil.which("java") is None:
+        raise CheckerUnavailable("java is not on PATH: run `bash .ci/system-deps.sh`")
+    build_dir = ensure_checker_compiled()
+    out = subprocess.run(
+        ["java", "-Xss8m", "-cp", _classpath_string(build_dir), "OntologyCheck", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"OWL API checker crashed (exit {out.returncode}):\n{out.stderr[-4000:]}")
+    return [_result_from_json(path, doc) for path, doc in zip(paths, json.loads(out.stdout)["files"], strict=True)]
+
+
+def _result_from_json(path: Path, doc: dict) -> OwlApiResult:
+    count_keys = (
+        "axioms",
+        "logical_axioms",
+        "classes",
+        "object_properties",
+        "data_properties",
+        "annotation_properties",
+        "individuals",
+    )
+    return OwlApiResult(
+        path=path,
+        loaded=doc["loaded"],
+        counts={k: doc[k] for k in count_keys if k in doc},
+        ontology_iri=doc.get("ontology_iri"),
+        version_iri=doc.get("version_iri"),
+        imports=doc.get("imports", {}).get("items", []),
+        problems={k: doc[k]["items"] for k in FINDING_KINDS if k in doc},
+        problem_totals={k: doc[k]["count"] for k in FINDING_KINDS if k in doc},
+        millis=doc.get("millis", 0),
+    )

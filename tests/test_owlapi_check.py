@@ -1,0 +1,107 @@
+"""The OWL API checker must catch what Protégé would stumble over, and stay silent on a clean file.
+
+All fixtures go through one JVM call (module-scoped fixture): the JVM start is the slow part.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.owlapi_check import FINDING_KINDS, OwlApiResult, owlapi_classpath, run_owlapi_check
+
+pytestmark = pytest.mark.java
+
+DATA = Path(__file__).parent / "data" / "validate"
+FIXTURES = [
+    "good.ttl",
+    "broken-undeclared-property.ttl",
+    "broken-punning.ttl",
+    "broken-syntax.ttl",
+    "broken-web-import.ttl",
+    "with-import/main.ttl",
+    "good.owl",
+    "missing-file.ttl",
+]
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, OwlApiResult]:
+    paths = [DATA / name for name in FIXTURES]
+    return {name: result for name, result in zip(FIXTURES, run_owlapi_check(paths), strict=True)}
+
+
+def test_clean_ontology_has_no_findings_and_real_content(results):
+    good = results["good.ttl"]
+    assert good.loaded
+    assert good.finding_count == 0, good.problems
+    assert good.ontology_iri == "https://w3id.org/dmkg/dmkg.owl"
+    assert good.version_iri == "https://w3id.org/dmkg/releases/2026-01-01/dmkg.owl"
+    assert good.counts["classes"] == 4
+    assert good.counts["object_properties"] == 1
+    assert good.counts["data_properties"] == 1
+    assert good.counts["individuals"] == 2
+
+
+def test_rdfxml_release_format_is_read_too(results):
+    good = results["good.owl"]
+    assert good.loaded
+    assert good.finding_count == 0, good.problems
+    assert good.counts["classes"] == 4
+
+
+def test_undeclared_property_is_reported(results):
+    result = results["broken-undeclared-property.ttl"]
+    assert result.loaded
+    assert result.problems["undeclared_entities"] == [
+        "https://w3id.org/dmkg/vocab/treats (Annotation property)"
+    ]
+    assert any("UseOfUndeclaredAnnotationProperty" in v for v in result.problems["dl_violations"])
+
+
+def test_object_and_data_property_punning_is_reported(results):
+    result = results["broken-punning.ttl"]
+    assert result.problems["illegal_punning"] == [
+        "https://w3id.org/dmkg/vocab/dose is both Object property and Data property"
+    ]
+
+
+def test_syntax_error_is_a_parse_error_with_its_line(results):
+    result = results["broken-syntax.ttl"]
+    assert not result.loaded
+    assert len(result.problems["parse_errors"]) == 1
+    assert "line 5" in result.problems["parse_errors"][0]
+    assert result.finding_count == 1
+
+
+def test_web_import_is_reported_not_fetched(results):
+    result = results["broken-web-import.ttl"]
+    assert result.problems["missing_imports"][0].startswith("http://purl.obolibrary.org/obo/ro.owl: ")
+    assert "import-not-in-catalog-v001.xml" in result.problems["missing_imports"][0]
+
+
+def test_import_resolved_through_local_catalog(results):
+    result = results["with-import/main.ttl"]
+    assert result.imports == ["https://w3id.org/dmkg/imports/external_terms.owl"]
+    assert result.problems["missing_imports"] == []
+    # The imported stub declares MONDO's dermatomyositis, so using it here is not an undeclared entity.
+    assert result.finding_count == 0, result.problems
+
+
+def test_missing_file_is_a_parse_error(results):
+    result = results["missing-file.ttl"]
+    assert not result.loaded
+    assert result.problems["parse_errors"][0].startswith("no such file")
+
+
+def test_every_kind_is_reported_for_a_loaded_file(results):
+    assert set(results["good.ttl"].problems) == set(FINDING_KINDS)
+
+
+def test_classpath_has_one_quiet_logging_binding():
+    names = [p.name for p in owlapi_classpath()]
+    assert "owlapi-distribution.jar" in names
+    assert "slf4j-api.jar" in names
+    assert "slf4j-nop.jar" in names
+    assert "slf4j-simple.jar" not in names
