@@ -1,0 +1,163 @@
+"""`dmkg validate`: every ontology release file must load cleanly in the OWL API, be OWL 2 DL, classify
+with HermiT and pass the QC queries, with zero findings.
+
+Why one module that only orchestrates: the checks live in kg/owlapi_check.py (Protégé's parser and the
+OWL 2 DL profile), kg/hermit.py (reasoning) and kg/qc.py (SPARQL QC queries, including labels,
+definitions and the ontology header); this module turns their results into one list of findings per file,
+which the report printer (kg/validate_report.py), the CLI command and the build all share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from kg.hermit import ReasoningResult, reason_file
+from kg.owlapi_check import CheckerUnavailable, OwlApiResult, run_owlapi_check
+from kg.qc import QcViolation, run_qc_on_file
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ONTOLOGY_DIR = REPO_ROOT / "ontology"
+RELEASE_FILES = ("dmkg.ttl", "dmkg.owl", "dmkg-full.owl")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one file. `check` names where it comes from, e.g. "owlapi:undeclared_entities",
+    "hermit:unsatisfiable" or "qc:missing-label"; `subject` is the IRI (or line) it is about."""
+
+    check: str
+    subject: str
+    detail: str = ""
+
+
+@dataclass
+class FileReport:
+    path: Path
+    owlapi: OwlApiResult | None = None
+    reasoning: ReasoningResult | None = None
+    qc: list[QcViolation] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+@dataclass
+class ValidationReport:
+    files: list[FileReport]
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.files)
+
+    @property
+    def findings(self) -> list[tuple[Path, Finding]]:
+        return [(f.path, finding) for f in self.files for finding in f.findings]
+
+
+class ValidationFailed(RuntimeError):
+    """Raised by `require_valid_release` so that `dmkg build` stops on a broken release file."""
+
+    def __init__(self, report: ValidationReport):
+        self.report = report
+        lines = [f"{path.name}: [{f.check}] {f.subject} {f.detail}".rstrip() for path, f in report.findings]
+        shown = "\n".join(lines[:20]) + (f"\n… and {len(lines) - 20} more" if len(lines) > 20 else "")
+        super().__init__(f"ontology validation failed with {len(lines)} finding(s):\n{shown}")
+
+
+def release_files(ontology_dir: Path = ONTOLOGY_DIR) -> list[Path]:
+    return [ontology_dir / name for name in RELEASE_FILES]
+
+
+def _owlapi_findings(result: OwlApiResult) -> list[Finding]:
+    findings = []
+    for kind, items in result.problems.items():
+        check = "owl2dl:profile" if kind == "dl_violations" else f"owlapi:{kind}"
+        findings.extend(Finding(check, item) for item in items)
+        hidden = result.problem_totals.get(kind, len(items)) - len(items)
+        if hidden > 0:
+            findings.append(Finding(check, f"… {hidden} more not listed by the checker"))
+    return findings
+
+
+def _reasoning_findings(result: ReasoningResult) -> list[Finding]:
+    if not result.consistent:
+        return [Finding("hermit:inconsistent", str(result.path.name), result.error or "")]
+    return [Finding("hermit:unsatisfiable", iri, result.label(iri)) for iri in result.unsatisfiable]
+
+
+def _qc_findings(violations: list[QcViolation]) -> list[Finding]:
+    return [
+        Finding(f"qc:{v.check}", v.entity or "(no entity)", " ".join(x for x in (v.property, v.value) if x))
+        for v in violations
+    ]
+
+
+def validate_release_files(
+    paths: Sequence[Path] | None = None, *, owlapi: bool = True, reasoner: bool = True
+) -> ValidationReport:
+    """Run every check on every file (the three release files by default) and collect the findings.
+
+    Never raises for a bad ontology: a missing file, a parse error or missing Java are findings too, so
+    the report always says everything that is wrong at once.
+    """
+    paths = list(paths) if paths is not None else release_files()
+    reports = [FileReport(path) for path in paths]
+    present = [r for r in reports if r.path.is_file()]
+    for r in reports:
+        if not r.path.is_file():
+            r.findings.append(Finding("file:missing", str(r.path), "run `dmkg build` to generate it"))
+
+    if owlapi and present:
+        try:
+            for r, result in zip(present, run_owlapi_check([r.path for r in present]), strict=True):
+                r.owlapi = result
+                r.findings.extend(_owlapi_findings(result))
+        except CheckerUnavailable as exc:
+            for r in present:
+                r.findings.append(Finding("owlapi:unavailable", str(r.path.name), str(exc)))
+
+    for r in present:
+        try:
+            r.qc = run_qc_on_file(r.path)
+        except (SyntaxError, OSError, ValueError) as exc:
+            r.findings.append(Finding("rdf:parse", str(r.path.name), str(exc)))
+            continue
+        r.findings.extend(_qc_findings(r.qc))
+        if reasoner:
+            try:
+                r.reasoning = reason_file(r.path)
+            except Exception as exc:  # noqa: BLE001 - a reasoner crash is a finding, not a traceback
+                r.findings.append(Finding("hermit:error", str(r.path.name), f"{type(exc).__name__}: {exc}"))
+                continue
+            r.findings.extend(_reasoning_findings(r.reasoning))
+    return ValidationReport(reports)
+
+
+def require_valid_release(paths: Sequence[Path] | None = None) -> ValidationReport:
+    """For `dmkg build`: validate and raise `ValidationFailed` (listing the findings) on any finding."""
+    report = validate_release_files(paths)
+    if not report.ok:
+        raise ValidationFailed(report)
+    return report
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--hierarchy", is_flag=True, help="Also print the whole inferred class hierarchy.")
+def validate_command(files: tuple[Path, ...], hierarchy: bool) -> None:
+    """Check the ontology release files (or FILES): OWL API load, OWL 2 DL, HermiT, annotations, QC.
+
+    Exits with status 1 on any finding.
+    """
+    from kg.validate_report import print_report
+
+    report = validate_release_files(list(files) or None)
+    print_report(report, show_hierarchy=hierarchy)
+    if not report.ok:
+        raise SystemExit(1)
