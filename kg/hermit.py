@@ -17,6 +17,7 @@ import owlready2
 import pyoxigraph as ox
 
 OWL_THING = "http://www.w3.org/2002/07/owl#Thing"
+OWL_NOTHING = "http://www.w3.org/2002/07/owl#Nothing"
 OWL_IMPORTS = ox.NamedNode("http://www.w3.org/2002/07/owl#imports")
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
@@ -65,7 +66,9 @@ def _ntriples_without_imports(path: Path) -> bytes:
 
 
 def _named(entities) -> list[str]:
-    return sorted({e.iri for e in entities if isinstance(e, owlready2.ThingClass) and e.iri != OWL_THING})
+    return sorted(
+        {e.iri for e in entities if isinstance(e, owlready2.ThingClass) and e.iri not in (OWL_THING, OWL_NOTHING)}
+    )
 
 
 def reason_file(path: Path) -> ReasoningResult:
@@ -83,7 +86,7 @@ def reason_file(path: Path) -> ReasoningResult:
     except owlready2.OwlReadyInconsistentOntologyError as exc:
         return ReasoningResult(path, consistent=False, labels=labels, error=_first_line(str(exc)),
                                seconds=time.monotonic() - start)
-    unsatisfiable = sorted(c.iri for c in world.inconsistent_classes())
+    unsatisfiable = sorted(c.iri for c in world.inconsistent_classes() if c.iri != OWL_NOTHING)
     hierarchy = {c.iri: _named(c.is_a) for c in classes}
     inferred_subclasses = sorted(
         (c, p) for c, parents in hierarchy.items() for p in parents if p not in asserted_parents.get(c, set())
