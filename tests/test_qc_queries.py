@@ -21,7 +21,7 @@ EXPECTED = {
     "multiple-labels": ("broken-labels.ttl", {V + "Disease"}),
     "label-not-english": ("broken-labels.ttl", {V + "Case"}),
     "label-with-iri": ("broken-labels.ttl", {V + "Phenotype"}),
-    "duplicate-label": ("broken-labels.ttl", {V + "TreatmentCourse", ID + "course-1"}),
+    "duplicate-label": ("broken-labels.ttl", {V + "TreatmentCourse", V + "Course"}),
     "missing-definition": ("broken-definitions.ttl", {V + "Drug"}),
     "definition-lacks-source": ("broken-definitions.ttl", {V + "Disease"}),
     "multiple-definitions": ("broken-definitions.ttl", {V + "Case"}),
@@ -89,6 +89,14 @@ def test_header_requires_exactly_one_ontology():
     counts = [v.value for v in found if v.entity is None]
     assert counts == ['"2"^^<http://www.w3.org/2001/XMLSchema#integer>']
     assert [v for v in _violations("broken-labels.ttl", "ontology-header") if v.entity is None]
+
+
+def test_duplicate_labels_within_a_kind_only():
+    """Two claims with one label collide; a class and its individual sharing a name do not."""
+    found = _violations("broken-labels.ttl", "duplicate-label")
+    assert ID + "course-1" not in {v.entity for v in found}
+    two_individuals = _violations("duplicate-individual-labels.ttl", "duplicate-label")
+    assert {v.entity for v in two_individuals} == {ID + "claim-a", ID + "claim-b"}
 
 
 def test_dc_elements_rows_name_the_properties():
