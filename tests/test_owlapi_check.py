@@ -23,6 +23,7 @@ FIXTURES = [
     "with-import/main.ttl",
     "good.owl",
     "missing-file.ttl",
+    "broken-sparql-prefix.ttl",
 ]
 
 
@@ -73,6 +74,12 @@ def test_syntax_error_is_a_parse_error_with_its_line(results):
     assert len(result.problems["parse_errors"]) == 1
     assert "line 5" in result.problems["parse_errors"][0]
     assert result.finding_count == 1
+
+
+def test_sparql_style_prefix_is_a_parse_error_in_the_owlapi(results):
+    result = results["broken-sparql-prefix.ttl"]
+    assert not result.loaded
+    assert 'unexpected token: "PREFIX"' in result.problems["parse_errors"][0]
 
 
 def test_web_import_is_reported_not_fetched(results):
