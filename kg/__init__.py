@@ -1,0 +1,1 @@
+"""dmkg: ontology, curated evidence and the pyoxigraph store built from them."""

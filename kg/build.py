@@ -1,0 +1,160 @@
+"""`dmkg build`: sources + ontology -> RDF -> HermiT -> SHACL -> release files and pyoxigraph store.
+
+Everything is computed and checked before anything is written, and every write is atomic, so a bad
+source file or an inconsistent ontology leaves the previous release files and store untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+from rdflib import Graph, URIRef
+
+from kg import ontology_release
+from kg.hermit import reason_file
+from kg.paths import RELEASE_FULL, SOURCES_DIR, build_dir, default_store, report_text
+from kg.quotes import check_letter_quotes
+from kg.read_sources import SourceError, line_of, read_sources
+from kg.shacl import check_shapes
+from kg.store import load_store, write_nquads
+from kg.transform import TransformError, build_dataset
+from kg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, RDF
+
+
+class BuildError(RuntimeError):
+    """The build stopped before writing anything; the message says which input is at fault."""
+
+
+@dataclass
+class BuildReport:
+    store: str = ""
+    nquads: str = ""
+    quads: int = 0
+    graphs: dict[str, int] = field(default_factory=dict)
+    classes: dict[str, int] = field(default_factory=dict)
+    reasoner: dict[str, object] = field(default_factory=dict)
+    shacl_violations: list[str] = field(default_factory=list)
+    quote_check: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def write(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+
+
+Progress = Callable[[str], None]
+
+
+def _locate(error: TransformError, sources_dir: Path) -> SourceError:
+    """Turn a cross-reference error into one that names the file and line a curator must edit."""
+    if error.source_id.startswith("ref-"):
+        path = sources_dir / "references" / f"{error.source_id}.yaml"
+    else:
+        path = sources_dir / f"{error.source_id}.yaml"
+    line = line_of(yaml.compose(path.read_text(encoding="utf-8")), error.loc)
+    return SourceError(path, line, ".".join(map(str, error.loc)), error.reason)
+
+
+def _nquad_lines(graph: Graph, name: URIRef) -> list[str]:
+    triples = ontology_release.canonical_ntriples(graph).decode("utf-8").splitlines()
+    return [f"{line[:-2]} <{name}> ." for line in triples]
+
+
+def build(
+    sources_dir: Path = SOURCES_DIR,
+    store_link: Path | None = None,
+    write_release: bool = True,
+    progress: Progress = lambda step: None,
+) -> BuildReport:
+    """Build everything; raise SourceError or BuildError (nothing written) when an input is at fault."""
+    report = BuildReport()
+    started: dict[str, float] = {}
+
+    def step(name: str) -> None:
+        progress(name)
+        started[name] = time.perf_counter()
+
+    def done(name: str) -> None:
+        report.timings[name] = round(time.perf_counter() - started[name], 3)
+
+    step("read sources")
+    sources = read_sources(sources_dir)
+    if report_text().exists():
+        bad = check_letter_quotes(sources, report_text())
+        if bad:
+            raise BuildError("quotes not found verbatim in the letter:\n  " + "\n  ".join(bad))
+        report.quote_check = f"every letter quote found verbatim in {report_text()}"
+    else:
+        report.quote_check = f"skipped: {report_text()} not found"
+    done("read sources")
+
+    step("transform to RDF")
+    edit = ontology_release.read_edit()
+    try:
+        dataset = build_dataset(sources, edit)
+    except TransformError as exc:
+        raise _locate(exc, sources_dir) from exc
+    release = ontology_release.build_release(edit, dataset)
+    full = ontology_release.build_full(release, dataset)
+    files = ontology_release.release_files(release, full)
+    done("transform to RDF")
+
+    step("SHACL validation")
+    violations = check_shapes(full)
+    report.shacl_violations = [str(v) for v in violations]
+    if violations:
+        raise BuildError("SHACL validation failed:\n  " + "\n  ".join(report.shacl_violations))
+    done("SHACL validation")
+
+    step("reasoning (HermiT)")
+    with tempfile.TemporaryDirectory() as tmp:
+        full_file = Path(tmp) / RELEASE_FULL.name
+        full_file.write_bytes(files[RELEASE_FULL])
+        result = reason_file(full_file)
+    report.reasoner = {
+        "reasoner": "HermiT (owlready2)", "consistent": result.consistent,
+        "unsatisfiable_classes": result.unsatisfiable, "inferred_types": len(result.inferred_types),
+        "inferred_subclasses": len(result.inferred_subclasses), "seconds": round(result.seconds, 3),
+    }
+    if not result.consistent:
+        raise BuildError(f"the ontology with its individuals is inconsistent: {result.error}")
+    if result.unsatisfiable:
+        raise BuildError(f"unsatisfiable classes: {', '.join(result.unsatisfiable)}")
+    inferred = Graph()
+    for s, p, o in result.inferred_triples():
+        inferred.add((URIRef(s), URIRef(p), URIRef(o)))
+    done("reasoning (HermiT)")
+
+    step("write store")
+    lines = _nquad_lines(release, ONTOLOGY_GRAPH) + _nquad_lines(inferred, INFERRED_GRAPH)
+    for graph in dataset.graphs():
+        if len(graph):
+            lines += _nquad_lines(graph, graph.identifier)
+    out = build_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    nquads = write_nquads(lines, out / "dmkg.nq")
+    target = load_store(nquads, store_link or default_store())
+    if write_release:
+        for path, data in files.items():
+            if not path.exists() or path.read_bytes() != data:
+                tmp_path = path.with_suffix(path.suffix + ".tmp")
+                tmp_path.write_bytes(data)
+                os.replace(tmp_path, path)
+    done("write store")
+
+    report.store, report.nquads, report.quads = str(target), str(out / "dmkg.nq"), len(lines)
+    report.graphs = dict(sorted(Counter(line.rsplit("<", 1)[1][:-3] for line in lines).items()))
+    types = Counter(str(o) for s, o in full.subject_objects(RDF.type)) + \
+        Counter(str(o) for s, o in inferred.subject_objects(RDF.type))
+    report.classes = dict(sorted((k, v) for k, v in types.items() if k.startswith("https://w3id.org/dmkg/")))
+    report.write(out / "build-report.json")
+    return report

@@ -1,0 +1,218 @@
+"""The schema of the curated source files (kg/sources/*.yaml), as pydantic models.
+
+Unknown fields are rejected (a misspelt key must not vanish silently), identifiers are slugs, and
+cross-references inside one file are checked here; references across files (entity keys, ontology
+terms) are checked by kg.transform, which knows the ontology.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+Curie = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.]*:[^\s:]+$")]
+TermName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$")]
+Text = Annotated[str, Field(min_length=1)]
+
+KnowledgeLevel = Literal[
+    "knowledge_assertion", "logical_entailment", "prediction", "statistical_association", "observation",
+]
+Direction = Literal["supports", "refutes", "noEffect"]
+VerificationStatus = Literal["verified", "partly verified", "unverified"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Publication(Strict):
+    id: Slug
+    title: Text | None = None
+    citation: Text
+    year: int | None = None
+    pmid: Annotated[str, Field(pattern=r"^[0-9]+$")] | None = None
+    pmid_status: Text | None = None
+    doi: Annotated[str, Field(pattern=r"^10\.\S+$")] | None = None
+    doi_status: Text | None = None
+    pmcid: Annotated[str, Field(pattern=r"^PMC[0-9]+$")] | None = None
+    summary: Text | None = None
+    study_design: TermName | None = None
+    number_of_patients: Annotated[int, Field(ge=1)] | None = None
+    bibliographic_status: VerificationStatus
+    bibliographic_note: Text | None = None
+
+    @model_validator(mode="after")
+    def _status_with_identifier(self) -> Publication:
+        if self.pmid and not self.pmid_status:
+            raise ValueError("pmid needs pmid_status (where it was seen, or 'unverified')")
+        if self.doi and not self.doi_status:
+            raise ValueError("doi needs doi_status (where it was seen, or 'unverified')")
+        return self
+
+
+class Claim(Strict):
+    """One statement, reified KGX-style; `assert_edge` adds the plain triple when it is supported."""
+
+    id: Slug
+    statement: Text
+    subject: Text
+    predicate: TermName
+    object: Text
+    direction: Direction = "supports"
+    cites: list[Annotated[int, Field(ge=1, le=16)]] = []
+    about: list[Slug] = []
+    study_design: TermName
+    evidence_level: TermName
+    evidence_code: Curie
+    knowledge_level: KnowledgeLevel
+    number_of_patients: Annotated[int, Field(ge=1)] | None = None
+    quote: Text | None = None
+    source_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    section: Text
+    assert_edge: bool = True
+
+    @model_validator(mode="after")
+    def _traceable(self) -> Claim:
+        if not (self.quote or self.cites or self.source_url):
+            raise ValueError("a claim needs a quote, cited references or a source_url")
+        if not self.evidence_code.startswith("ECO:"):
+            raise ValueError(f"evidence_code must be an ECO term, not {self.evidence_code!r}")
+        return self
+
+
+class Entity(Strict):
+    id: Slug
+    label: Text
+    types: list[TermName] = Field(min_length=1)
+    definition: Text | None = None
+    synonyms: list[Text] = []
+    xrefs: list[Curie] = []
+    close_match: list[Curie] = []
+    broad_match: list[Curie] = []
+
+
+class Patient(Strict):
+    id: Slug
+    label: Text
+    age_years: Annotated[int, Field(ge=0, le=130)]
+    sex: Literal["female", "male"]
+    quote: Text
+    section: Text
+
+
+class Case(Strict):
+    id: Slug
+    label: Text
+    diagnosis: Slug
+    quote: Text
+    section: Text
+
+
+FindingKind = Literal[
+    "ClinicalSign", "HistoryFinding", "HistologyFinding", "ElectromyographyFinding", "SerologyFinding",
+    "LaboratoryFinding", "ScreeningFinding", "DeclinedInvestigation",
+]
+
+
+class Finding(Strict):
+    id: Slug
+    kind: FindingKind
+    label: Text
+    value: Text | None = None
+    shows: list[Slug] = []
+    excludes: list[Slug] = []
+    quote: Text
+    section: Text
+
+
+class Outcome(Strict):
+    id: Slug
+    kind: Literal["NoResponse", "MarkedImprovement", "MinorImprovement", "SustainedRemission"]
+    statement: Text
+    quote: Text
+    section: Text
+
+
+class Course(Strict):
+    id: Slug
+    step: Annotated[int, Field(ge=1)]
+    drug: Slug
+    dose_value: Annotated[float, Field(gt=0)]
+    dose_unit: Text
+    frequency: Text
+    route: Literal["oral", "intravenous", "subcutaneous", "routeNotReported"]
+    route_quote: Text | None = None
+    duration_value: Annotated[float, Field(gt=0)] | None = None
+    duration_unit: Text | None = None
+    timing: Text | None = None
+    co_administered_with: list[Slug] = []
+    follows: list[Slug] = []
+    outcomes: list[Slug] = Field(min_length=1)
+    quote: Text
+    section: Text
+
+
+class Source(Strict):
+    """What every source file has: an id, a curation date and the publication it records."""
+
+    id: Annotated[str, Field(pattern=r"^(letter|entities|ref-(0[1-9]|1[0-6]))$")]
+    curated_on: datetime.date
+    publication: Publication
+    claims: list[Claim] = []
+
+
+class EntitiesSource(Source):
+    entities: list[Entity]
+
+
+class LetterSource(Source):
+    patient: Patient
+    case: Case
+    findings: list[Finding]
+    outcomes: list[Outcome]
+    courses: list[Course]
+
+    @model_validator(mode="after")
+    def _internal_references(self) -> LetterSource:
+        courses = {c.id for c in self.courses}
+        outcomes = {o.id for o in self.outcomes}
+        for course in self.courses:
+            for other in [*course.co_administered_with, *course.follows]:
+                if other not in courses:
+                    raise ValueError(f"course {course.id!r} names unknown course {other!r}")
+            for outcome in course.outcomes:
+                if outcome not in outcomes:
+                    raise ValueError(f"course {course.id!r} names unknown outcome {outcome!r}")
+        for claim in self.claims:
+            for course in claim.about:
+                if course not in courses:
+                    raise ValueError(f"claim {claim.id!r} is about unknown course {course!r}")
+        return self
+
+
+class ReferenceSource(Source):
+    number: Annotated[int, Field(ge=1, le=16)]
+    cited_for: Text
+    assignment_status: VerificationStatus
+    assignment_note: Text | None = None
+    alternatives: list[Text] = []
+
+    @model_validator(mode="after")
+    def _number_matches_id(self) -> ReferenceSource:
+        if self.id != f"ref-{self.number:02d}":
+            raise ValueError(f"id {self.id!r} does not match number {self.number}")
+        return self
+
+
+def source_model(source_id: str) -> type[Source]:
+    if source_id == "letter":
+        return LetterSource
+    if source_id == "entities":
+        return EntitiesSource
+    if re.fullmatch(r"ref-\d\d", source_id):
+        return ReferenceSource
+    raise ValueError(f"unknown source id {source_id!r}")

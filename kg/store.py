@@ -1,0 +1,72 @@
+"""Write the knowledge graph into an on-disk pyoxigraph store without ever exposing a half-built one.
+
+Each build loads into a fresh directory `build/stores/<digest>` and then swaps the `build/store`
+symlink with one atomic rename, so a failed or interrupted build leaves the previous store in place
+and a running server keeps reading a complete store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+
+
+def write_nquads(lines: list[str], path: Path) -> bytes:
+    """Sorted N-Quads: the canonical, byte-for-byte reproducible dump of a build."""
+    data = ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return data
+
+
+def load_store(nquads: bytes, store_link: Path) -> Path:
+    """Bulk-load `nquads` into a new store directory and point `store_link` at it atomically."""
+    digest = hashlib.sha256(nquads).hexdigest()[:16]
+    stores = store_link.parent / "stores"
+    stores.mkdir(parents=True, exist_ok=True)
+    target = stores / digest
+    staging = stores / f".{digest}.{os.getpid()}.loading"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        store = ox.Store(str(staging))
+        store.bulk_load(input=nquads, format=ox.RdfFormat.N_QUADS)
+        store.optimize()
+        store.flush()
+        del store
+        if target.exists():
+            shutil.rmtree(staging)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _swap_link(store_link, target)
+    _prune(stores, keep={target, _previous(store_link)})
+    return target
+
+
+def _swap_link(link: Path, target: Path) -> None:
+    if link.exists() and not link.is_symlink():
+        raise FileExistsError(f"{link} is a directory, not a dmkg store link; move it away first")
+    tmp = link.with_name(f".{link.name}.{os.getpid()}.link")
+    tmp.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(target, link.parent), tmp)
+    os.replace(tmp, link)
+
+
+def _previous(link: Path) -> Path | None:
+    return link.resolve() if link.is_symlink() else None
+
+
+def _prune(stores: Path, keep: set[Path | None]) -> None:
+    """Keep the current and the last store (a running server may still read it); drop the rest."""
+    ordered = sorted((p for p in stores.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in ordered[2:]:
+        if old.resolve() not in keep:
+            shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,347 @@
+"""Turn the validated source files into RDF: one assertion, provenance and pubinfo graph per source.
+
+Each source document gets the nanopublication shape, so "where does this fact come from" is always a
+GRAPH lookup away. A claim is reified KGX-style (a dmkg:Claim node with subject, predicate, object and
+its evidence) and, when it is supported and says something about individuals, also asserted as a
+plain triple so that simple queries need no reification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.curie import CurieError, expand
+from kg.model import Claim, EntitiesSource, LetterSource, Publication, ReferenceSource, Source
+from kg.read_sources import Sources
+from kg.vocab import (
+    BIOLINK,
+    CURATORS,
+    DCTERMS,
+    DMKG,
+    DMKGID,
+    HAS_DBXREF,
+    HAS_EXACT_SYNONYM,
+    LICENSE,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    XSD,
+    source_graphs,
+)
+
+
+class TransformError(ValueError):
+    """A source names something that does not exist; `loc` is the field path inside `source_id`."""
+
+    def __init__(self, source_id: str, loc: tuple, reason: str):
+        self.source_id, self.loc, self.reason = source_id, loc, reason
+        super().__init__(f"{source_id}: {'.'.join(map(str, loc))}: {reason}")
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The dmkg vocabulary as declared by the ontology, to check every term a source uses."""
+
+    classes: frozenset[URIRef]
+    object_properties: frozenset[URIRef]
+    individuals: frozenset[URIRef]
+
+    @classmethod
+    def of(cls, ontology: Graph) -> Terms:
+        def dmkg(kind: URIRef) -> frozenset[URIRef]:
+            return frozenset(s for s in ontology.subjects(RDF.type, kind) if str(s).startswith(str(DMKG)))
+
+        return cls(dmkg(OWL.Class), dmkg(OWL.ObjectProperty), dmkg(OWL.NamedIndividual))
+
+
+def _lit(value: object) -> Literal:
+    if isinstance(value, bool):
+        return Literal(value)
+    if isinstance(value, int):
+        return Literal(value, datatype=XSD.integer)
+    if isinstance(value, float):
+        return Literal(Decimal(str(value)).normalize(), datatype=XSD.decimal)
+    return Literal(str(value))
+
+
+def _en(text: str) -> Literal:
+    return Literal(text, lang="en")
+
+
+class _Writer:
+    """Adds triples to one assertion graph, checking dmkg terms and entity keys as it goes."""
+
+    def __init__(self, graph: Graph, source_id: str, terms: Terms, entities: set[str], local: set[str]):
+        self.graph, self.source_id, self.terms = graph, source_id, terms
+        self.entities, self.local = entities, local
+
+    def add(self, s: Node, p: Node, o: Node | None) -> None:
+        if o is not None:
+            self.graph.add((s, p, o))
+
+    def term(self, name: str, kinds: Iterable[frozenset[URIRef]], loc: tuple) -> URIRef:
+        iri = DMKG[name]
+        if not any(iri in kind for kind in kinds):
+            raise TransformError(self.source_id, loc, f"{name!r} is not a term of the right kind in the ontology")
+        return iri
+
+    def cls(self, name: str, loc: tuple) -> URIRef:
+        return self.term(name, [self.terms.classes], loc)
+
+    def value(self, name: str, loc: tuple) -> URIRef:
+        return self.term(name, [self.terms.individuals], loc)
+
+    def entity(self, key: str, loc: tuple) -> URIRef:
+        if key not in self.entities and key not in self.local:
+            raise TransformError(self.source_id, loc, f"unknown entity {key!r} (see kg/sources/entities.yaml)")
+        return DMKGID[key]
+
+    def xref(self, curie: str, loc: tuple) -> URIRef:
+        try:
+            return URIRef(expand(curie))
+        except CurieError as exc:
+            raise TransformError(self.source_id, loc, str(exc)) from exc
+
+    def individual(self, node: URIRef, types: Iterable[URIRef], label: str) -> None:
+        self.add(node, RDF.type, OWL.NamedIndividual)
+        for t in types:
+            self.add(node, RDF.type, t)
+        self.add(node, RDFS.label, _en(label))
+
+
+def publication_iri(publication: Publication) -> URIRef:
+    return DMKGID[publication.id]
+
+
+def reference_iri(number: int) -> URIRef:
+    return DMKGID[f"letter-ref-{number:02d}"]
+
+
+def claim_iri(source_id: str, claim_id: str) -> URIRef:
+    return DMKGID[f"claim-{source_id}-{claim_id}"]
+
+
+def _publication(w: _Writer, pub: Publication) -> URIRef:
+    node = publication_iri(pub)
+    w.individual(node, [DMKG.Publication], pub.title or pub.citation)
+    w.add(node, DCTERMS.bibliographicCitation, _lit(pub.citation))
+    fields = [
+        (DMKG.publicationYear, pub.year), (DMKG.pmid, pub.pmid), (DMKG.pmidStatus, pub.pmid_status),
+        (DMKG.doi, pub.doi), (DMKG.doiStatus, pub.doi_status), (DMKG.pmcid, pub.pmcid),
+        (DMKG.summary, pub.summary), (DMKG.numberOfPatients, pub.number_of_patients),
+        (DMKG.bibliographicStatus, pub.bibliographic_status), (DMKG.bibliographicNote, pub.bibliographic_note),
+    ]
+    for prop, value in fields:
+        if value is not None:
+            w.add(node, prop, _lit(value))
+    if pub.pmid:
+        w.add(node, HAS_DBXREF, _lit(f"PMID:{pub.pmid}"))
+    if pub.study_design:
+        w.add(node, DMKG.hasStudyDesign, w.value(pub.study_design, ("publication", "study_design")))
+    return node
+
+
+def _node_of(w: _Writer, name: str, loc: tuple) -> URIRef:
+    """A claim's subject or object: an entity key, or (for statements about kinds) a dmkg class."""
+    if name[:1].isupper():
+        return w.cls(name, loc)
+    return w.entity(name, loc)
+
+
+def _claims(w: _Writer, source: Source, statedin: URIRef, labels: dict[URIRef, str]) -> None:
+    for i, claim in enumerate(source.claims):
+        loc = ("claims", i)
+        node = claim_iri(source.id, claim.id)
+        subject = _node_of(w, claim.subject, (*loc, "subject"))
+        if claim.predicate == "type":
+            predicate, obj = RDF.type, w.cls(claim.object, (*loc, "object"))
+        else:
+            predicate = w.term(claim.predicate, [w.terms.object_properties], (*loc, "predicate"))
+            obj = _node_of(w, claim.object, (*loc, "object"))
+        label = f"{labels.get(subject, claim.subject)} {labels.get(predicate, claim.predicate)} " \
+                f"{labels.get(obj, claim.object)}"
+        w.individual(node, [DMKG.Claim], label)
+        _claim_evidence(w, claim, node, loc)
+        w.add(node, DMKG.claimSubject, subject)
+        w.add(node, DMKG.claimPredicate, predicate)
+        w.add(node, DMKG.claimObject, obj)
+        w.add(node, DMKG.statedIn, statedin)
+        for course in claim.about:
+            w.add(node, DMKG.concerns, DMKGID[course])
+        for number in claim.cites:
+            w.add(node, DMKG.citesReference, reference_iri(number))
+        individual_statement = predicate == RDF.type or not claim.object[:1].isupper()
+        if claim.direction == "supports" and claim.assert_edge and not claim.subject[:1].isupper() \
+                and individual_statement:
+            w.add(subject, predicate, obj)
+
+
+def _claim_evidence(w: _Writer, claim: Claim, node: URIRef, loc: tuple) -> None:
+    w.add(node, DMKG.statement, _lit(claim.statement))
+    w.add(node, DMKG.hasDirection, w.value(claim.direction, (*loc, "direction")))
+    w.add(node, DMKG.hasStudyDesign, w.value(claim.study_design, (*loc, "study_design")))
+    w.add(node, DMKG.hasEvidenceLevel, w.value(claim.evidence_level, (*loc, "evidence_level")))
+    w.add(node, DMKG.evidenceCode, w.xref(claim.evidence_code, (*loc, "evidence_code")))
+    w.add(node, BIOLINK.knowledge_level, _lit(claim.knowledge_level))
+    w.add(node, BIOLINK.agent_type, _lit("manual_agent"))
+    w.add(node, DMKG.section, _lit(claim.section))
+    if claim.quote:
+        w.add(node, DMKG.quote, _lit(claim.quote))
+    if claim.number_of_patients:
+        w.add(node, DMKG.numberOfPatients, _lit(claim.number_of_patients))
+    if claim.source_url:
+        w.add(node, DCTERMS.source, URIRef(claim.source_url))
+
+
+def _entities(w: _Writer, source: EntitiesSource) -> None:
+    for i, e in enumerate(source.entities):
+        loc = ("entities", i)
+        node = DMKGID[e.id]
+        w.individual(node, [w.cls(t, (*loc, "types", j)) for j, t in enumerate(e.types)], e.label)
+        for synonym in e.synonyms:
+            w.add(node, HAS_EXACT_SYNONYM, _lit(synonym))
+        for j, curie in enumerate(e.xrefs):
+            w.add(node, HAS_DBXREF, _lit(curie))
+            w.add(node, SKOS.exactMatch, w.xref(curie, (*loc, "xrefs", j)))
+        for j, curie in enumerate(e.close_match):
+            w.add(node, SKOS.closeMatch, w.xref(curie, (*loc, "close_match", j)))
+        for j, curie in enumerate(e.broad_match):
+            w.add(node, SKOS.broadMatch, w.xref(curie, (*loc, "broad_match", j)))
+
+
+def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
+    def provenance(node: URIRef, quote: str, section: str) -> None:
+        w.add(node, DMKG.quote, _lit(quote))
+        w.add(node, DMKG.section, _lit(section))
+        w.add(node, DMKG.statedIn, statedin)
+
+    p, c = letter.patient, letter.case
+    patient, case = DMKGID[p.id], DMKGID[c.id]
+    w.individual(patient, [DMKG.Patient], p.label)
+    w.add(patient, DMKG.ageInYears, _lit(p.age_years))
+    w.add(patient, DMKG.sex, _lit(p.sex))
+    provenance(patient, p.quote, p.section)
+    w.individual(case, [DMKG.Case], c.label)
+    w.add(case, DMKG.hasPatient, patient)
+    diagnosis = w.entity(c.diagnosis, ("case", "diagnosis"))
+    w.add(case, DMKG.hasDiagnosis, diagnosis)
+    provenance(case, c.quote, c.section)
+
+    for i, f in enumerate(letter.findings):
+        node = DMKGID[f.id]
+        w.individual(node, [w.cls(f.kind, ("findings", i, "kind"))], f.label)
+        w.add(case, DMKG.hasFinding, node)
+        if f.value:
+            w.add(node, DMKG.findingValue, _lit(f.value))
+        for j, key in enumerate(f.shows):
+            phenotype = w.entity(key, ("findings", i, "shows", j))
+            w.add(node, DMKG.showsPhenotype, phenotype)
+            w.add(patient, DMKG.hasPhenotype, phenotype)
+        for j, key in enumerate(f.excludes):
+            phenotype = w.entity(key, ("findings", i, "excludes", j))
+            w.add(node, DMKG.excludesPhenotype, phenotype)
+            w.add(patient, DMKG.lacksPhenotype, phenotype)
+        provenance(node, f.quote, f.section)
+
+    for i, o in enumerate(letter.outcomes):
+        node = DMKGID[o.id]
+        w.individual(node, [w.cls(o.kind, ("outcomes", i, "kind"))], o.statement)
+        w.add(node, DMKG.statement, _lit(o.statement))
+        provenance(node, o.quote, o.section)
+
+    drugs = {}
+    for i, course in enumerate(letter.courses):
+        loc = ("courses", i)
+        node = DMKGID[course.id]
+        drug = w.entity(course.drug, (*loc, "drug"))
+        drugs[drug] = course
+        label = f"step {course.step}: {course.drug} {_lit(course.dose_value)} {course.dose_unit} {course.frequency}"
+        w.individual(node, [DMKG.TreatmentCourse], label)
+        w.add(case, DMKG.hasTreatmentCourse, node)
+        w.add(node, DMKG.stepNumber, _lit(course.step))
+        w.add(node, DMKG.administersDrug, drug)
+        w.add(node, DMKG.doseValue, _lit(course.dose_value))
+        w.add(node, DMKG.doseUnit, _lit(course.dose_unit))
+        w.add(node, DMKG.frequency, _lit(course.frequency))
+        w.add(node, DMKG.hasRoute, w.value(course.route, (*loc, "route")))
+        if course.duration_value is not None:
+            w.add(node, DMKG.durationValue, _lit(course.duration_value))
+            w.add(node, DMKG.durationUnit, _lit(course.duration_unit or ""))
+        if course.timing:
+            w.add(node, DMKG.timing, _lit(course.timing))
+        for other in course.co_administered_with:
+            w.add(node, DMKG.coAdministeredWith, DMKGID[other])
+        for other in course.follows:
+            w.add(node, DMKG.followsCourse, DMKGID[other])
+        for outcome in course.outcomes:
+            w.add(node, DMKG.hasOutcome, DMKGID[outcome])
+        provenance(node, course.quote, course.section)
+        if course.route_quote:
+            w.add(node, DMKG.quote, _lit(course.route_quote))
+    for drug in drugs:
+        w.add(drug, DMKG.appliedToTreat, diagnosis)
+
+
+def _reference(w: _Writer, ref: ReferenceSource, publication: URIRef, letter: URIRef) -> None:
+    node = reference_iri(ref.number)
+    w.individual(node, [DMKG.CitedReference], f"reference {ref.number} of the letter")
+    w.add(node, DMKG.referenceNumber, _lit(ref.number))
+    w.add(node, DMKG.citedFor, _lit(ref.cited_for))
+    w.add(node, DMKG.referenceOf, letter)
+    w.add(node, DMKG.identifiedAs, publication)
+    w.add(node, DMKG.assignmentStatus, _lit(ref.assignment_status))
+    if ref.assignment_note:
+        w.add(node, DMKG.assignmentNote, _lit(ref.assignment_note))
+    for alternative in ref.alternatives:
+        w.add(node, DMKG.alternativeCandidate, _lit(alternative))
+
+
+def build_dataset(sources: Sources, ontology: Graph) -> Dataset:
+    """All sources as quads: per source an assertion, a provenance and a pubinfo graph."""
+    terms = Terms.of(ontology)
+    entity_keys = {e.id for e in sources.entities.entities}
+    labels: dict[URIRef, str] = {s: str(o) for s, o in ontology.subject_objects(RDFS.label)}
+    labels.update({DMKGID[e.id]: e.label for e in sources.entities.entities})
+    letter_iri = publication_iri(sources.letter.publication)
+    dataset = Dataset()
+    for source in sources.all():
+        assertion, provenance, pubinfo = source_graphs(source.id)
+        graph = dataset.graph(assertion)
+        local = set()
+        if isinstance(source, LetterSource):
+            local = {source.patient.id, source.case.id} | {f.id for f in source.findings}
+        w = _Writer(graph, source.id, terms, entity_keys, local)
+        publication = _publication(w, source.publication)
+        if isinstance(source, EntitiesSource):
+            _entities(w, source)
+        elif isinstance(source, LetterSource):
+            _case(w, source, publication)
+        elif isinstance(source, ReferenceSource):
+            _reference(w, source, publication, letter_iri)
+        _claims(w, source, publication, labels)
+
+        prov = dataset.graph(provenance)
+        prov.add((assertion, PROV.wasDerivedFrom, publication))
+        prov.add((assertion, PROV.wasAttributedTo, CURATORS))
+        prov.add((assertion, DCTERMS.source, Literal(f"kg/sources/{sources.paths[source.id].relative_to(sources.paths['letter'].parent)}")))
+        info = dataset.graph(pubinfo)
+        info.add((assertion, DCTERMS.license, LICENSE))
+        info.add((assertion, DCTERMS.created, Literal(source.curated_on, datatype=XSD.date)))
+        info.add((assertion, DCTERMS.creator, CURATORS))
+        info.add((CURATORS, RDF.type, PROV.Agent))
+        info.add((CURATORS, RDFS.label, _en("dmkg curators")))
+    _no_blank_nodes(dataset)
+    return dataset
+
+
+def _no_blank_nodes(dataset: Dataset) -> None:
+    for s, p, o, _ in dataset.quads():
+        if isinstance(s, BNode) or isinstance(o, BNode):
+            raise AssertionError(f"blank node in KG output: {s} {p} {o}")
