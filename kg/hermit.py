@@ -16,13 +16,14 @@ from pathlib import Path
 import owlready2
 import pyoxigraph as ox
 
+from kg.qc import load_store
+
 OWL_THING = "http://www.w3.org/2002/07/owl#Thing"
 OWL_NOTHING = "http://www.w3.org/2002/07/owl#Nothing"
+BUILT_IN_CLASSES = (OWL_THING, OWL_NOTHING)
 OWL_IMPORTS = ox.NamedNode("http://www.w3.org/2002/07/owl#imports")
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
-FORMAT_BY_SUFFIX = {".ttl": ox.RdfFormat.TURTLE, ".owl": ox.RdfFormat.RDF_XML, ".rdf": ox.RdfFormat.RDF_XML,
-                    ".nt": ox.RdfFormat.N_TRIPLES}
 
 
 @dataclass
@@ -53,29 +54,33 @@ class ReasoningResult:
         return self.labels.get(iri, iri)
 
 
-def _ntriples_without_imports(path: Path) -> bytes:
-    """Release files are RDF/XML or Turtle; owlready2 reads neither Turtle nor a web import offline.
+def _ntriples_without_imports(store: ox.Store) -> bytes:
+    """owlready2 reads neither Turtle nor a web import offline, so it gets N-Triples without imports.
 
-    Imports are dropped here: the OWL API check reports any import that is not resolvable locally.
+    Dropping imports is safe here: the OWL API check reports any import that is not resolvable locally.
     """
-    fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower())
-    if fmt is None:
-        raise ValueError(f"unknown RDF format for {path} (expected one of {sorted(FORMAT_BY_SUFFIX)})")
-    quads = (q for q in ox.parse(path=str(path), format=fmt) if q.predicate != OWL_IMPORTS)
-    return ox.serialize(quads, format=ox.RdfFormat.N_TRIPLES)
+    quads = (q for q in store.quads_for_pattern(None, None, None) if q.predicate != OWL_IMPORTS)
+    return ox.serialize(
+        (ox.Triple(q.subject, q.predicate, q.object) for q in quads), format=ox.RdfFormat.N_TRIPLES
+    )
 
 
 def _named(entities) -> list[str]:
     return sorted(
-        {e.iri for e in entities if isinstance(e, owlready2.ThingClass) and e.iri not in (OWL_THING, OWL_NOTHING)}
+        {e.iri for e in entities if isinstance(e, owlready2.ThingClass) and e.iri not in BUILT_IN_CLASSES}
     )
 
 
 def reason_file(path: Path) -> ReasoningResult:
-    """Load `path` into a fresh owlready2 World, run HermiT, and diff the hierarchy and types."""
+    """Classify one RDF file (Turtle, RDF/XML or N-Triples)."""
+    return reason_store(load_store(path), path)
+
+
+def reason_store(store: ox.Store, path: Path) -> ReasoningResult:
+    """Load the store's triples into a fresh owlready2 World, run HermiT, and diff hierarchy and types."""
     start = time.monotonic()
     world = owlready2.World()
-    world.get_ontology(path.resolve().as_uri()).load(fileobj=io.BytesIO(_ntriples_without_imports(path)))
+    world.get_ontology(path.resolve().as_uri()).load(fileobj=io.BytesIO(_ntriples_without_imports(store)))
     classes = list(world.classes())
     individuals = list(world.individuals())
     asserted_parents = {c.iri: set(_named(c.is_a)) for c in classes}
@@ -84,8 +89,13 @@ def reason_file(path: Path) -> ReasoningResult:
     try:
         owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
     except owlready2.OwlReadyInconsistentOntologyError as exc:
-        return ReasoningResult(path, consistent=False, labels=labels, error=_first_line(str(exc)),
-                               seconds=time.monotonic() - start)
+        return ReasoningResult(
+            path,
+            consistent=False,
+            labels=labels,
+            error=_first_line(str(exc)),
+            seconds=time.monotonic() - start,
+        )
     unsatisfiable = sorted(c.iri for c in world.inconsistent_classes() if c.iri != OWL_NOTHING)
     hierarchy = {c.iri: _named(c.is_a) for c in classes}
     inferred_subclasses = sorted(

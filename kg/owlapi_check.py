@@ -160,7 +160,8 @@ def run_owlapi_check(paths: list[Path]) -> list[OwlApiResult]:
     )
     if out.returncode != 0:
         raise RuntimeError(f"OWL API checker crashed (exit {out.returncode}):\n{out.stderr[-4000:]}")
-    return [_result_from_json(path, doc) for path, doc in zip(paths, json.loads(out.stdout)["files"], strict=True)]
+    docs = json.loads(out.stdout)["files"]
+    return [_result_from_json(path, doc) for path, doc in zip(paths, docs, strict=True)]
 
 
 def _result_from_json(path: Path, doc: dict) -> OwlApiResult:

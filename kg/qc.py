@@ -15,8 +15,12 @@ import pyoxigraph as ox
 REPO_ROOT = Path(__file__).resolve().parent.parent
 QC_DIR = REPO_ROOT / "queries" / "qc"
 QC_GLOB = "qc-*-violation.rq"
-FORMAT_BY_SUFFIX = {".ttl": ox.RdfFormat.TURTLE, ".owl": ox.RdfFormat.RDF_XML, ".rdf": ox.RdfFormat.RDF_XML,
-                    ".nt": ox.RdfFormat.N_TRIPLES}
+FORMAT_BY_SUFFIX = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+}
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,8 @@ def run_qc_queries(store: ox.Store, query_files: list[Path] | None = None) -> li
             raise ValueError(f"{query_file.name} must project ?entity ?property ?value, not {variables}")
         name = check_name(query_file)
         for row in results:
-            violations.append(
-                QcViolation(name, _term_text(row["entity"]), _term_text(row["property"]), _term_text(row["value"]))
-            )
+            entity, prop, value = (_term_text(row[v]) for v in ("entity", "property", "value"))
+            violations.append(QcViolation(name, entity, prop, value))
     return violations
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import click
 
-from kg.hermit import ReasoningResult, reason_file
+from kg.hermit import ReasoningResult, reason_store
 from kg.owlapi_check import CheckerUnavailable, OwlApiResult, run_owlapi_check
-from kg.qc import QcViolation, run_qc_on_file
+from kg.qc import QcViolation, load_store, run_qc_queries
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY_DIR = REPO_ROOT / "ontology"
@@ -124,14 +124,15 @@ def validate_release_files(
 
     for r in present:
         try:
-            r.qc = run_qc_on_file(r.path)
+            store = load_store(r.path)
         except (SyntaxError, OSError, ValueError) as exc:
             r.findings.append(Finding("rdf:parse", str(r.path.name), str(exc)))
             continue
+        r.qc = run_qc_queries(store)
         r.findings.extend(_qc_findings(r.qc))
         if reasoner:
             try:
-                r.reasoning = reason_file(r.path)
+                r.reasoning = reason_store(store, r.path)
             except Exception as exc:  # noqa: BLE001 - a reasoner crash is a finding, not a traceback
                 r.findings.append(Finding("hermit:error", str(r.path.name), f"{type(exc).__name__}: {exc}"))
                 continue

@@ -76,7 +76,9 @@ def hierarchy_tree(reasoning: ReasoningResult) -> Tree:
     return root
 
 
-def print_report(report: ValidationReport, *, show_hierarchy: bool = False, console: Console | None = None) -> None:
+def print_report(
+    report: ValidationReport, *, show_hierarchy: bool = False, console: Console | None = None
+) -> None:
     console = console or Console()
     summary = Table(title="dmkg ontology validation", title_justify="left")
     for column in ("file", "axioms", "classes", "properties", "individuals", "HermiT", "findings"):
@@ -92,5 +94,7 @@ def print_report(report: ValidationReport, *, show_hierarchy: bool = False, cons
             _print_inferences(console, r.reasoning)
             if show_hierarchy:
                 console.print(hierarchy_tree(r.reasoning))
-    total = len(report.findings)
-    console.print("[green]OK: zero findings[/green]" if report.ok else f"[red]FAILED: {total} finding(s)[/red]")
+    if report.ok:
+        console.print("[green]OK: zero findings[/green]")
+    else:
+        console.print(f"[red]FAILED: {len(report.findings)} finding(s)[/red]")

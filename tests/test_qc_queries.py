@@ -80,7 +80,7 @@ def test_header_reports_each_missing_or_malformed_field():
     assert {(v.property, v.value) for v in found} == {
         (OWL + "versionIRI", None),
         (DCT + "creator", None),
-        (DCT + "license", "\"CC-BY 4.0\""),
+        (DCT + "license", '"CC-BY 4.0"'),
     }
 
 
