@@ -1,0 +1,223 @@
+"""The `dmkg` command line: build, query, export, stats, validate, serve.
+
+Thin wrappers: each command parses options, calls one library function and prints. Errors in user
+input exit with status 2 and a message naming the file, line or parameter at fault.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+from rich.console import Console
+from rich.table import Table
+
+from kg.paths import default_store
+
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG, "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD,
+}
+EXPORT_SUFFIX = {"turtle": ".ttl", "nquads": ".nq", "trig": ".trig", "rdfxml": ".owl", "jsonld": ".jsonld",
+                 "ntriples": ".nt"}
+
+err = Console(stderr=True)
+store_option = click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
+                            help="pyoxigraph store directory (default: build/store).")
+
+
+def open_store(path: Path | None) -> ox.Store:
+    path = path or default_store()
+    if not path.exists():
+        raise click.UsageError(f"no store at {path}; run `dmkg build` first")
+    return ox.Store.read_only(str(path))
+
+
+@click.group()
+@click.version_option(package_name="dmkg")
+def cli() -> None:
+    """dmkg: the dermatomyositis–efalizumab knowledge graph."""
+
+
+@cli.command()
+@click.option("--sources", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder of source files (default: kg/sources).")
+@store_option
+def build(sources: Path | None, store_path: Path | None) -> None:
+    """Build the ontology release files and the store from the curated sources."""
+    from kg.build import BuildError
+    from kg.build import build as run_build
+    from kg.paths import SOURCES_DIR
+    from kg.read_sources import SourceError
+
+    with err.status("building") as status:
+        try:
+            report = run_build(sources or SOURCES_DIR, store_path, progress=lambda s: status.update(s))
+        except (SourceError, BuildError) as exc:
+            err.print(f"[red]build failed[/red] (nothing was written): {exc}")
+            sys.exit(2)
+    table = Table("step", "seconds", title=f"dmkg build: {report.quads} quads in {len(report.graphs)} graphs")
+    for name, seconds in report.timings.items():
+        table.add_row(name, f"{seconds:.2f}")
+    err.print(table)
+    r = report.reasoner
+    err.print(f"HermiT: consistent={r['consistent']}, unsatisfiable={len(r['unsatisfiable_classes'])}, "
+              f"inferred types={r['inferred_types']}, inferred subclass axioms={r['inferred_subclasses']}")
+    err.print(f"SHACL: {len(report.shacl_violations)} violations; quotes: {report.quote_check}")
+    err.print(f"store: {report.store}\nreport: build/build-report.json")
+
+
+def _query_text(query: str, params: tuple[str, ...]) -> tuple[str, dict]:
+    """A catalogue name, a .rq file or SPARQL text, with --param values bound by substitution."""
+    from kg.catalogue import CatalogueError, ParameterError, load_catalogue, load_query
+
+    path = Path(query)
+    named = None
+    if query.endswith(".rq") and path.exists():
+        named = load_query(path)
+    elif "{" not in query:
+        try:
+            named = next((q for q in load_catalogue() if q.name == query), None)
+        except CatalogueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if named is None:
+            raise click.BadParameter(f"no named query {query!r} (see `dmkg queries`)", param_hint="QUERY")
+    values = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r} is not k=v", param_hint="--param")
+        values[key] = value
+    if named is None:
+        if values:
+            raise click.BadParameter("parameters only apply to named queries and .rq files", param_hint="--param")
+        return query, {}
+    try:
+        return named.sparql, named.bind(values)
+    except ParameterError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--param {exc.param}") from exc
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a named query's parameter.")
+@click.option("--format", "fmt", type=click.Choice(["table", *RESULT_FORMATS, *GRAPH_FORMATS]), default="table")
+@store_option
+def query(query: str, params: tuple[str, ...], fmt: str, store_path: Path | None) -> None:
+    """Run QUERY: a named query from queries/catalogue, a .rq file, or SPARQL text."""
+    sparql, bindings = _query_text(query, params)
+    store = open_store(store_path)
+    try:
+        result = store.query(sparql, use_default_graph_as_union=True, substitutions=bindings or None)
+    except SyntaxError as exc:
+        raise click.BadParameter(f"SPARQL syntax error: {exc}", param_hint="QUERY") from exc
+    out = sys.stdout.buffer
+    if isinstance(result, ox.QueryTriples):
+        graph_format = GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE)
+        result.serialize(out, format=graph_format)
+    elif fmt in RESULT_FORMATS:
+        result.serialize(out, format=RESULT_FORMATS[fmt])
+    elif isinstance(result, ox.QueryBoolean):
+        click.echo("true" if bool(result) else "false")
+    else:
+        _print_table(result)
+
+
+def _print_table(solutions: ox.QuerySolutions) -> None:
+    from kg.curie import compress_or_none
+
+    def show(term: object) -> str:
+        if term is None:
+            return ""
+        if isinstance(term, ox.NamedNode):
+            return compress_or_none(term.value) or term.value
+        return term.value if hasattr(term, "value") else str(term)
+
+    names = [v.value for v in solutions.variables]
+    table = Table(*names, show_lines=False)
+    rows = 0
+    for solution in solutions:
+        table.add_row(*(show(solution[name]) for name in names))
+        rows += 1
+    Console(width=200).print(table)
+    err.print(f"{rows} rows")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["turtle", "nquads", "trig", "rdfxml", "jsonld", "ntriples"]),
+              default="nquads")
+@click.option("--graph", "graph", default=None, help="Export one named graph (IRI); default: all graphs.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="File (default: stdout).")
+@store_option
+def export(fmt: str, graph: str | None, output: Path | None, store_path: Path | None) -> None:
+    """Export the graph. Triple formats (turtle, rdfxml, ntriples, jsonld) merge the graphs."""
+    store = open_store(store_path)
+    graph_name = ox.NamedNode(graph) if graph else None
+    quads = store.quads_for_pattern(None, None, None, graph_name)
+    rdf_format = GRAPH_FORMATS[fmt]
+    if not rdf_format.supports_datasets:
+        quads = (ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    from kg.curie import prefix_map
+
+    data = ox.serialize(quads, format=rdf_format, prefixes=prefix_map() if fmt != "nquads" else None)
+    if output:
+        tmp = output.with_name(output.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(output)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+@cli.command()
+@store_option
+def stats(store_path: Path | None) -> None:
+    """Counts per named graph, class and predicate."""
+    store = open_store(store_path)
+    queries = {
+        "triples per graph": "SELECT ?graph (COUNT(*) AS ?triples) WHERE { GRAPH ?graph { ?s ?p ?o } } "
+                             "GROUP BY ?graph ORDER BY ?graph",
+        "instances per class": "PREFIX dmkg: <https://w3id.org/dmkg/vocab/> SELECT ?class (COUNT(DISTINCT ?s) AS ?n) "
+                               "WHERE { ?s a ?class FILTER(STRSTARTS(STR(?class), STR(dmkg:))) } "
+                               "GROUP BY ?class ORDER BY DESC(?n) ?class",
+        "triples per predicate": "SELECT ?predicate (COUNT(*) AS ?n) WHERE { ?s ?predicate ?o } "
+                                 "GROUP BY ?predicate ORDER BY DESC(?n) ?predicate",
+    }
+    for title, sparql in queries.items():
+        err.print(f"[bold]{title}[/bold]")
+        _print_table(store.query(sparql, use_default_graph_as_union=True))
+
+
+@cli.command("queries")
+def list_queries() -> None:
+    """List the named queries of the catalogue."""
+    from kg.catalogue import load_catalogue
+
+    table = Table("name", "title", "parameters")
+    for q in load_catalogue():
+        table.add_row(q.name, q.title, ", ".join(f"{p.name} ({p.type})" for p in q.params))
+    Console(width=200).print(table)
+
+
+def _register_optional_commands() -> None:
+    """validate and serve live with their own code (kg/validate.py, server/serve.py)."""
+    from kg.validate import validate_command
+
+    cli.add_command(validate_command)
+    try:
+        from server.serve import serve
+    except ImportError:
+        return
+    cli.add_command(serve)
+
+
+_register_optional_commands()
+
+
+def main() -> None:
+    cli()
