@@ -7,6 +7,7 @@ pyproject.toml, not the clock, so the same sources always give the same bytes.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from rdflib.compare import to_canonical_graph
 from kg.curie import prefix_map
 from kg.paths import EDIT_ONTOLOGY, RELEASE_FULL, RELEASE_OWL, RELEASE_TTL, REPO_ROOT
 from kg.vocab import DMKGID, GRAPH, ONTOLOGY_IRI, OWL, RDF, RDFS
+
+SPARQL_PREFIX_LINE = re.compile(r"^PREFIX (\S*:) (<[^>]*>)$", re.MULTILINE)
 
 
 def version() -> str:
@@ -79,10 +82,17 @@ def rdfxml(graph: Graph) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefix_map())
 
 
+def turtle(graph: Graph) -> bytes:
+    """rdflib's stable longturtle, with `@prefix` lines: the OWL API 5 Turtle parser (hence Protégé)
+    rejects SPARQL-style `PREFIX` lines as a parse error (see tests/test_owlapi_check.py)."""
+    text = graph.serialize(format="longturtle")
+    return SPARQL_PREFIX_LINE.sub(r"@prefix \1 \2 .", text).encode("utf-8")
+
+
 def release_files(release: Graph, full: Graph) -> dict[Path, bytes]:
     """The bytes of each release file, so a build can write them atomically and a test can diff them."""
     return {
-        RELEASE_TTL: release.serialize(format="longturtle", encoding="utf-8"),
+        RELEASE_TTL: turtle(release),
         RELEASE_OWL: rdfxml(release),
         RELEASE_FULL: rdfxml(full),
     }
