@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CHECKER_SOURCE = REPO_ROOT / "ontology" / "checker" / "OntologyCheck.java"
-CHECKER_BUILD_DIR = REPO_ROOT / "build" / "checker"
+from kg.paths import ONTOLOGY_DIR, build_dir
+
+CHECKER_SOURCE = ONTOLOGY_DIR / "checker" / "OntologyCheck.java"
 OWLAPI_PACKAGE = "libowlapi-java"
 DEBIAN_JAVA_DIR = Path("/usr/share/java")
 # An SLF4J 1.7 binding is a jar holding this class; more than one on the class path makes SLF4J complain.
@@ -125,23 +125,28 @@ def _classpath_string(extra: Path | None = None) -> str:
     return ":".join(parts)
 
 
+def checker_build_dir() -> Path:
+    return build_dir() / "checker"
+
+
 def ensure_checker_compiled() -> Path:
     """Compile the checker into build/checker/ unless its class file is newer than the source."""
-    class_file = CHECKER_BUILD_DIR / "OntologyCheck.class"
+    out_dir = checker_build_dir()
+    class_file = out_dir / "OntologyCheck.class"
     if class_file.exists() and class_file.stat().st_mtime >= CHECKER_SOURCE.stat().st_mtime:
-        return CHECKER_BUILD_DIR
+        return out_dir
     if shutil.which("javac") is None:
         raise CheckerUnavailable("javac is not on PATH: run `bash .ci/system-deps.sh`")
-    CHECKER_BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     out = subprocess.run(
-        ["javac", "-nowarn", "-d", str(CHECKER_BUILD_DIR), "-cp", _classpath_string(), str(CHECKER_SOURCE)],
+        ["javac", "-nowarn", "-d", str(out_dir), "-cp", _classpath_string(), str(CHECKER_SOURCE)],
         capture_output=True,
         text=True,
         check=False,
     )
     if out.returncode != 0:
         raise CheckerUnavailable(f"javac failed on {CHECKER_SOURCE}:\n{out.stderr}")
-    return CHECKER_BUILD_DIR
+    return out_dir
 
 
 def run_owlapi_check(paths: list[Path]) -> list[OwlApiResult]:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-QC_DIR = REPO_ROOT / "queries" / "qc"
+from kg.paths import QUERIES_DIR
+
+QC_DIR = QUERIES_DIR / "qc"
 QC_GLOB = "qc-*-violation.rq"
 FORMAT_BY_SUFFIX = {
     ".ttl": ox.RdfFormat.TURTLE,

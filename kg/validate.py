@@ -17,11 +17,10 @@ import click
 
 from kg.hermit import ReasoningResult, reason_store
 from kg.owlapi_check import CheckerUnavailable, OwlApiResult, run_owlapi_check
+from kg.paths import RELEASE_FULL, RELEASE_OWL, RELEASE_TTL
 from kg.qc import QcViolation, load_store, run_qc_queries
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-ONTOLOGY_DIR = REPO_ROOT / "ontology"
-RELEASE_FILES = ("dmkg.ttl", "dmkg.owl", "dmkg-full.owl")
+RELEASE_FILES = (RELEASE_TTL, RELEASE_OWL, RELEASE_FULL)
 
 
 @dataclass(frozen=True)
@@ -70,8 +69,8 @@ class ValidationFailed(RuntimeError):
         super().__init__(f"ontology validation failed with {len(lines)} finding(s):\n{shown}")
 
 
-def release_files(ontology_dir: Path = ONTOLOGY_DIR) -> list[Path]:
-    return [ontology_dir / name for name in RELEASE_FILES]
+def release_files() -> list[Path]:
+    return list(RELEASE_FILES)
 
 
 def _owlapi_findings(result: OwlApiResult) -> list[Finding]:
