@@ -71,10 +71,14 @@ def read_source(path: Path) -> Source:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        field = ".".join(str(part) for part in loc) or None
-        raise SourceError(path, line_of(tree, loc), field, first["msg"]) from exc
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            problems.append((line_of(tree, loc) or 0, ".".join(str(part) for part in loc) or None, error["msg"]))
+        problems.sort(key=lambda p: p[0])
+        line, field, reason = problems[0]
+        more = "".join(f"\n  {path}:{ln}: {fd}: {msg}" for ln, fd, msg in problems[1:])
+        raise SourceError(path, line, field, reason + more) from exc
 
 
 def read_sources(directory: Path = SOURCES_DIR) -> Sources:

@@ -1,0 +1,121 @@
+"""`dmkg build`: deterministic, atomic, reasoned and validated; stale release files are caught."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Literal
+
+from kg import ontology_release
+from kg.build import BuildError, build
+from kg.paths import SOURCES_DIR
+from kg.read_sources import SourceError, read_sources
+from kg.shacl import check_shapes
+from kg.transform import build_dataset
+from kg.vocab import DMKG, DMKGID, HAS_DBXREF
+
+INFERRED = "https://w3id.org/dmkg/graph/inferred"
+
+
+@pytest.fixture()
+def build_dir(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("DMKG_BUILD", str(tmp_path / "build"))
+    return tmp_path / "build"
+
+
+def test_committed_release_files_are_up_to_date():
+    edit = ontology_release.read_edit()
+    dataset = build_dataset(read_sources(), edit)
+    release = ontology_release.build_release(edit, dataset)
+    full = ontology_release.build_full(release, dataset)
+    for path, data in ontology_release.release_files(release, full).items():
+        assert path.read_bytes() == data, f"{path.name} is stale: run `dmkg build` and commit it"
+
+
+def test_release_header_has_version_iri_licence_and_creator():
+    text = ontology_release.RELEASE_TTL.read_text(encoding="utf-8")
+    version = ontology_release.version()
+    assert f"<https://w3id.org/dmkg/releases/{version}/dmkg.owl>" in text
+    assert "dcterms:license <https://creativecommons.org/licenses/by/4.0/>" in text
+    assert "dcterms:creator" in text
+
+
+def test_two_builds_give_byte_identical_nquads(built, build_dir):
+    build(write_release=False)
+    assert (build_dir / "dmkg.nq").read_bytes() == built.nquads.read_bytes()
+
+
+@pytest.mark.java
+def test_reasoner_inferences_are_materialised(built):
+    rows = built.select(f"""
+        PREFIX dmkg: <https://w3id.org/dmkg/vocab/>
+        SELECT ?s ?class WHERE {{ GRAPH <{INFERRED}> {{ ?s a ?class }} }}""")
+    inferred = {(r["s"].rsplit("/", 1)[1], r["class"].rsplit("/", 1)[1]) for r in rows}
+    assert {
+        ("efalizumab", "AntiCD11aAgent"), ("infliximab", "TNFInhibitor"), ("rituximab", "AntiCD20Agent"),
+        ("course-1-prednisolone", "FailedTreatmentCourse"), ("course-2-methotrexate", "FailedTreatmentCourse"),
+        ("case", "GlucocorticoidRefractoryCase"), ("case", "AntiCD11aResponsiveCase"),
+        ("course-3-efalizumab", "RespondingTreatmentCourse"), ("course-3-efalizumab", "BiologicTherapyCourse"),
+        ("dermatomyositis", "TypeIInterferonAssociatedDisease"),
+        ("cutaneous-lupus-erythematosus", "TypeIInterferonAssociatedDisease"),
+    } <= inferred
+    assert ("course-3-efalizumab", "FailedTreatmentCourse") not in inferred
+    assert ("psoriasis", "TypeIInterferonAssociatedDisease") not in inferred
+    subclass = built.select(f"""SELECT ?c WHERE {{ GRAPH <{INFERRED}> {{
+        ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf> <https://w3id.org/dmkg/vocab/LFA1Antagonist> }} }}""")
+    assert subclass == [{"c": "https://w3id.org/dmkg/vocab/AntiCD11aAgent"}]
+
+
+def _broken_sources(tmp_path: Path, file: str, old: str, new: str) -> tuple[Path, int]:
+    directory = tmp_path / "sources"
+    shutil.copytree(SOURCES_DIR, directory)
+    path = directory / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return directory, text[: text.index(old)].count("\n") + 1
+
+
+def _snapshot(build_dir: Path) -> dict[str, bytes | str]:
+    return {"link": os.readlink(build_dir / "store"), "nq": (build_dir / "dmkg.nq").read_bytes()}
+
+
+def test_unknown_entity_fails_with_line_and_leaves_store_untouched(tmp_path, build_dir):
+    build(write_release=False)
+    before = _snapshot(build_dir)
+    directory, line = _broken_sources(tmp_path, "letter.yaml", "    drug: methotrexate", "    drug: methotrexat")
+    with pytest.raises(SourceError) as info:
+        build(directory, write_release=False)
+    assert (info.value.path.name, info.value.line, info.value.field) == ("letter.yaml", line, "courses.1.drug")
+    assert "unknown entity 'methotrexat'" in info.value.reason
+    assert _snapshot(build_dir) == before
+
+
+def test_unknown_ontology_term_fails_with_line(tmp_path, build_dir):
+    directory, line = _broken_sources(tmp_path, "letter.yaml", "    predicate: hasTarget", "    predicate: hasTargett")
+    with pytest.raises(SourceError) as info:
+        build(directory, write_release=False)
+    assert info.value.line == line and "hasTargett" in info.value.reason
+    assert not (build_dir / "store").exists()
+
+
+def test_a_misquoted_letter_fails_the_build(tmp_path, build_dir):
+    directory, _ = _broken_sources(tmp_path, "letter.yaml", '"Muscle biopsy was denied."', '"Muscle biopsy was refused."')
+    with pytest.raises(BuildError, match="finding-muscle-biopsy-declined: 'Muscle biopsy was refused.'"):
+        build(directory, write_release=False)
+    assert not (build_dir / "store").exists()
+
+
+def test_shacl_names_the_node_of_an_incomplete_course_and_a_bad_identifier():
+    edit = ontology_release.read_edit()
+    full = ontology_release.build_full(ontology_release.build_release(edit, build_dataset(read_sources(), edit)),
+                                       build_dataset(read_sources(), edit))
+    assert check_shapes(full) == []
+    full.remove((DMKGID["course-2-methotrexate"], DMKG.doseUnit, None))
+    full.add((DMKGID["efalizumab"], HAS_DBXREF, Literal("MONDO:12")))
+    messages = [str(v) for v in check_shapes(full)]
+    assert any("course-2-methotrexate" in m and "dose unit" in m for m in messages)
+    assert any("efalizumab" in m and "well-formed CURIE" in m for m in messages)

@@ -1,0 +1,144 @@
+"""Source files: they validate, quote the letter verbatim, use only verified identifiers, and a broken
+one is rejected with its file, line and field."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kg.paths import SOURCES_DIR, shared_dir
+from kg.quotes import check_letter_quotes, letter_quotes, normalise
+from kg.read_sources import SourceError, read_source, read_sources
+
+
+@pytest.fixture(scope="module")
+def sources():
+    return read_sources()
+
+
+def verified_identifiers() -> set[str]:
+    with (shared_dir() / "sources" / "identifiers.tsv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    ids = set()
+    for row in rows:
+        if row["verified"] != "yes":
+            continue
+        ident = row["id"]
+        if row["namespace"].startswith("ATC") and ":" not in ident:
+            ident = f"ATC:{ident}"
+        elif row["namespace"] == "DrugBank":
+            ident = f"DRUGBANK:{ident}"
+        elif row["namespace"] == "ChEMBL":
+            ident = f"CHEMBL.COMPOUND:{ident}"
+        elif row["namespace"] == "UniProt":
+            ident = f"UniProtKB:{ident}"
+        ids.add(ident)
+    return ids
+
+
+def test_all_sources_validate(sources):
+    assert sources.letter.patient.age_years == 82
+    assert len(sources.references) == 16
+    assert len(sources.letter.courses) == 7
+
+
+def test_every_letter_quote_is_verbatim_in_the_report(sources):
+    quotes = letter_quotes(sources)
+    assert len(quotes) > 60
+    assert check_letter_quotes(sources, shared_dir() / "seed" / "report.txt") == []
+
+
+def test_reference_claims_quote_the_reference_record(sources):
+    record = yaml.safe_load((shared_dir() / "sources" / "references.yaml").read_text(encoding="utf-8"))
+    summaries = {r["number"]: normalise(r["best_candidate"]["summary"]) for r in record["references"]}
+    for ref in sources.references:
+        for claim in ref.claims:
+            assert normalise(claim.quote) in summaries[ref.number], (ref.id, claim.id)
+
+
+def test_entity_claims_quote_a_shared_source_or_name_a_url(sources):
+    text = normalise((shared_dir() / "sources" / "identifiers.tsv").read_text(encoding="utf-8")
+                     + (shared_dir() / "sources" / "references.yaml").read_text(encoding="utf-8"))
+    for claim in sources.entities.claims:
+        assert claim.source_url or normalise(claim.quote) in text, claim.id
+
+
+def test_every_xref_is_a_verified_identifier(sources):
+    verified = verified_identifiers()
+    used = {x for e in sources.entities.entities for x in [*e.xrefs, *e.close_match, *e.broad_match]}
+    assert used - verified == set()
+    edit = (SOURCES_DIR.parent.parent / "ontology" / "dmkg-edit.ttl").read_text(encoding="utf-8")
+    class_xrefs = set(re.findall(r'"([A-Za-z0-9.]+:[^"\s]+)"', edit.split("hasDbXref", 1)[1]))
+    in_xref_lines = {x for line in edit.splitlines() if "hasDbXref" in line
+                     for x in re.findall(r'"([A-Za-z][A-Za-z0-9.]*:[^"\s]+)"', line)}
+    assert in_xref_lines and in_xref_lines <= verified | {"ATC:H02A", "ATC:H02AB"}
+    assert class_xrefs
+
+
+def test_pmids_are_those_of_the_reference_record(sources):
+    record = (shared_dir() / "sources" / "references.yaml").read_text(encoding="utf-8")
+    for ref in sources.references:
+        if ref.publication.pmid:
+            assert ref.publication.pmid in record
+
+
+def _copy_sources(tmp_path: Path) -> Path:
+    target = tmp_path / "sources"
+    shutil.copytree(SOURCES_DIR, target)
+    return target
+
+
+def _edit(path: Path, old: str, new: str) -> int:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def test_a_misspelt_key_names_file_line_and_field(tmp_path):
+    directory = _copy_sources(tmp_path)
+    line = _edit(directory / "letter.yaml", "    dose_unit: mg/kg body weight", "    dose_units: mg/kg body weight")
+    with pytest.raises(SourceError) as info:
+        read_sources(directory)
+    assert info.value.path.name == "letter.yaml"
+    assert f"letter.yaml:{line}: courses.2.dose_units: Extra inputs are not permitted" in str(info.value)
+    assert (info.value.field, info.value.line) == ("courses.2.dose_unit", line - 4)
+
+
+def test_a_negative_dose_is_rejected_at_its_line(tmp_path):
+    directory = _copy_sources(tmp_path)
+    line = _edit(directory / "letter.yaml", "    dose_value: 60", "    dose_value: -60")
+    with pytest.raises(SourceError) as info:
+        read_sources(directory)
+    assert (info.value.line, info.value.field) == (line, "courses.0.dose_value")
+    assert "greater than 0" in info.value.reason
+
+
+def test_invalid_yaml_names_its_line(tmp_path):
+    directory = _copy_sources(tmp_path)
+    path = directory / "references" / "ref-07.yaml"
+    line = _edit(path, "number: 7", "number: [7")
+    with pytest.raises(SourceError) as info:
+        read_source(path)
+    assert info.value.path == path and "not valid YAML" in info.value.reason
+    assert info.value.line is not None and info.value.line >= line
+
+
+def test_a_missing_reference_file_is_an_error(tmp_path):
+    directory = _copy_sources(tmp_path)
+    (directory / "references" / "ref-16.yaml").unlink()
+    with pytest.raises(SourceError, match=r"missing \[16\]"):
+        read_sources(directory)
+
+
+def test_a_claim_without_quote_reference_or_url_is_rejected(tmp_path):
+    directory = _copy_sources(tmp_path)
+    path = directory / "entities.yaml"
+    _edit(path, "    source_url: https://api.fda.gov/drug/label.json?search=openfda.brand_name%3ARituxan\n", "")
+    with pytest.raises(SourceError, match="needs a quote, cited references or a source_url"):
+        read_sources(directory)
