@@ -1,0 +1,344 @@
+"""Query benchmark: the catalogue plus standard shapes, in-process and over HTTP, side by side.
+
+Targets, all on the same data and with the union of all graphs as the default graph:
+- ``inprocess``: pyoxigraph ``Store.read_only`` in this process, serialising with pyoxigraph's writers
+  (the floor: no HTTP, no isolation);
+- ``oxigraph``: the Rust ``oxigraph serve-read-only --union-default-graph`` (the reference for ratios);
+- ``dmkg``: ``dmkg serve`` (or ``python -m server``) when it is runnable; otherwise left out, with the reason;
+- ``rdflib``: rdflib-endpoint, only for graphs of at most ``RDFLIB_MAX_QUADS`` quads.
+Every HTTP cell runs ``benchmarks.loadgen`` in its own process, bounded by a request count and wall time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from benchmarks.common import OXIGRAPH, PYTHON, REPO, free_port
+
+RDFLIB_MAX_QUADS = 100_000
+JSON_RESULTS = "application/sparql-results+json"
+TURTLE = "text/turtle"
+
+PREFIXES = """PREFIX dmkg: <https://w3id.org/dmkg/vocab/>
+PREFIX id: <https://w3id.org/dmkg/id/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    sparql: str
+    graph: bool = False  # CONSTRUCT/DESCRIBE: RDF output instead of a results table
+    source: str = "shape"
+
+    @property
+    def accept(self) -> str:
+        return TURTLE if self.graph else JSON_RESULTS
+
+
+# Entity IRIs come from benchmarks/generate.py and exist at every size (the pools never shrink below 10).
+STANDARD = [
+    Query("point-lookup", PREFIXES + "SELECT ?p ?o WHERE { id:syn-drug-000003 ?p ?o }"),
+    Query("label-search", PREFIXES + """SELECT ?s ?label WHERE {
+  ?s rdfs:label ?label FILTER(CONTAINS(LCASE(STR(?label)), "refractory"))
+} LIMIT 100"""),
+    Query("join-2hop", PREFIXES + """SELECT ?case ?course ?drug WHERE {
+  ?case dmkg:hasDiagnosis id:syn-disease-000001 ; dmkg:hasTreatmentCourse ?course .
+  ?course dmkg:administersDrug ?drug .
+}"""),
+    Query("join-3hop", PREFIXES + """SELECT ?case ?drug ?target ?label WHERE {
+  ?case dmkg:hasDiagnosis id:syn-disease-000001 ; dmkg:hasTreatmentCourse ?course .
+  ?course dmkg:administersDrug ?drug . ?drug dmkg:hasTarget ?target . ?target rdfs:label ?label .
+}"""),
+    Query("group-by", PREFIXES + """SELECT ?drug (COUNT(DISTINCT ?case) AS ?cases) WHERE {
+  ?case dmkg:hasTreatmentCourse ?course . ?course dmkg:administersDrug ?drug ; dmkg:hasOutcome ?o .
+  ?o a dmkg:SustainedRemission .
+} GROUP BY ?drug ORDER BY DESC(?cases) ?drug LIMIT 20"""),
+    Query("optional-heavy", PREFIXES + """SELECT ?claim ?s ?p ?o ?quote ?level ?pmid ?year WHERE {
+  ?claim a dmkg:Claim ; dmkg:claimSubject ?s ; dmkg:claimPredicate ?p ; dmkg:claimObject ?o .
+  OPTIONAL { ?claim dmkg:quote ?quote }
+  OPTIONAL { ?claim dmkg:hasEvidenceLevel ?level }
+  OPTIONAL { ?claim dmkg:citesReference/dmkg:identifiedAs ?pub .
+             OPTIONAL { ?pub dmkg:pmid ?pmid } OPTIONAL { ?pub dmkg:publicationYear ?year } }
+} LIMIT 2000"""),
+    Query("construct-neighbourhood", PREFIXES + """CONSTRUCT {
+  id:syn-drug-000003 ?p ?o . ?s ?p2 id:syn-drug-000003 }
+WHERE { { id:syn-drug-000003 ?p ?o } UNION { ?s ?p2 id:syn-drug-000003 } }""", graph=True),
+    Query("describe", PREFIXES + "DESCRIBE id:case-000001", graph=True),
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# catalogue queries: bound with their defaults into plain SPARQL text that every endpoint accepts
+
+
+_PROJECTION = re.compile(
+    r"SELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(?:[?$]\w+\s*|\([^()]*(?:\([^()]*\)[^()]*)*\)\s*)+", re.IGNORECASE)
+_GROUP_BY = re.compile(r"GROUP\s+BY(?:\s+[?$]\w+)+", re.IGNORECASE)
+
+
+def _bind_one(sparql: str, name: str, term: str) -> str:
+    var = re.compile(r"[?$]" + re.escape(name) + r"(?![A-Za-z0-9_])")
+    as_name = f"({term} AS ?{name})"
+    out = _PROJECTION.sub(lambda m: var.sub(as_name, m.group(0)), sparql)
+    out = _GROUP_BY.sub(lambda m: re.sub(r"\s+" + var.pattern, "", m.group(0)), out)
+    parts = out.split(as_name)
+    return as_name.join(var.sub(term, p) for p in parts)
+
+
+def _render(sparql: str, bound: dict[str, str]) -> str:
+    """Replace each ``?param`` by its term; in SELECT projections keep the name as ``(term AS ?param)``,
+    and drop it from GROUP BY. Checked against pyoxigraph's own substitutions by the caller."""
+    for name, term in bound.items():
+        sparql = _bind_one(sparql, name, term)
+    return sparql
+
+
+def catalogue_queries(store: ox.Store) -> tuple[list[Query], list[str]]:
+    """The catalogue's queries bound to their defaults; those that cannot be rendered faithfully are
+    skipped, with the reason."""
+    try:
+        from kg.catalogue import load_catalogue
+    except Exception as e:  # noqa: BLE001 - the catalogue module is still being written
+        return [], [f"kg.catalogue not importable: {e}"]
+    queries, notes = [], []
+    for nq in load_catalogue():
+        try:
+            subs = nq.bind({})
+            bound = {v.value: str(t) for v, t in subs.items()}
+            text = _render(nq.sparql, bound)
+            want = _size(store.query(nq.sparql, substitutions=subs, use_default_graph_as_union=True))
+            got = _size(store.query(text, use_default_graph_as_union=True))
+            if want != got:
+                notes.append(f"{nq.name}: rendered text gives {got} results, substitutions {want}; skipped")
+                continue
+            is_graph = bool(re.search(r"^\s*(CONSTRUCT|DESCRIBE)\b", text, re.I | re.M))
+            queries.append(Query(f"cat:{nq.name}", text, graph=is_graph, source="catalogue"))
+        except Exception as e:  # noqa: BLE001 - report and go on with the rest
+            notes.append(f"{nq.name}: {type(e).__name__}: {e}")
+    return queries, notes
+
+
+def _size(result: object) -> int:
+    if isinstance(result, bool) or isinstance(result, ox.QueryBoolean):
+        return 1
+    return sum(1 for _ in result)
+
+
+# --------------------------------------------------------------------------------------------------
+# in-process floor
+
+
+def _serialize(result: object, graph: bool) -> bytes:
+    if graph:
+        return result.serialize(format=ox.RdfFormat.TURTLE)
+    return result.serialize(format=ox.QueryResultsFormat.JSON)
+
+
+def run_inprocess(store: ox.Store, queries: list[Query], max_runs: int, max_seconds: float) -> dict:
+    """Median and p99 latency (ms) of evaluate + serialise to bytes, one thread."""
+    out = {}
+    for q in queries:
+        times, rows = [], 0
+        _serialize(store.query(q.sparql, use_default_graph_as_union=True), q.graph)  # warm-up
+        end = time.perf_counter() + max_seconds
+        while len(times) < max_runs and time.perf_counter() < end:
+            t = time.perf_counter()
+            body = _serialize(store.query(q.sparql, use_default_graph_as_union=True), q.graph)
+            times.append((time.perf_counter() - t) * 1000)
+            rows = len(body)
+        out[q.name] = {"p50_ms": statistics.median(times), "p99_ms": _pct(times, 99), "runs": len(times),
+                       "bytes": rows}
+    return out
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))]
+
+
+# --------------------------------------------------------------------------------------------------
+# servers
+
+
+@dataclass
+class Server:
+    name: str
+    url: str
+    proc: subprocess.Popen
+
+
+def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:
+    probe = url + "?" + urllib.parse.urlencode({"query": "ASK { }"})
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            req = urllib.request.Request(probe, headers={"Accept": JSON_RESULTS})
+            with urllib.request.urlopen(req, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except Exception:  # noqa: BLE001 - not up yet
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} not ready after {timeout:.0f}s")
+
+
+@contextlib.contextmanager
+def _serve(name: str, cmd: list[str], path: str, port: int, log: Path, timeout: float,
+           env: dict | None = None) -> Iterator[Server]:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as logf:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=logf, stderr=subprocess.STDOUT,
+                                env={**os.environ, **(env or {})}, start_new_session=True)
+        try:
+            url = f"http://127.0.0.1:{port}{path}"
+            t = time.perf_counter()
+            _wait_ready(url, proc, timeout)
+            server = Server(name, url, proc)
+            server.ready_s = time.perf_counter() - t
+            yield server
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, 15)  # our own session: the server and any workers it forked
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, 9)
+                    proc.wait()
+
+
+def oxigraph_server(location: Path, work: Path) -> contextlib.AbstractContextManager[Server]:
+    port = free_port()
+    cmd = [str(OXIGRAPH), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}",
+           "--union-default-graph", "--timeout-s", "30"]
+    return _serve("oxigraph", cmd, "/query", port, work / "oxigraph-serve.log", 60)
+
+
+def dmkg_server_command(store: Path, port: int) -> list[str] | None:
+    """How to start `dmkg serve` on this checkout, or None while it is not runnable yet."""
+    candidates = []
+    if (REPO / "server" / "__main__.py").exists():
+        candidates.append([str(PYTHON), "-m", "server", "--store", str(store), "--host", "127.0.0.1",
+                           "--port", str(port)])
+    dmkg = PYTHON.parent / "dmkg"
+    if dmkg.exists():
+        candidates.append([str(dmkg), "serve", "--store", str(store), "--host", "127.0.0.1",
+                           "--port", str(port)])
+    for cmd in candidates:
+        help_cmd = cmd[: cmd.index("--store")] + ["--help"]
+        try:
+            r = subprocess.run(help_cmd, cwd=REPO, capture_output=True, timeout=30)
+        except subprocess.TimeoutExpired:
+            continue
+        if r.returncode == 0:
+            return cmd
+    return None
+
+
+def dmkg_server(store: Path, work: Path) -> contextlib.AbstractContextManager[Server] | None:
+    port = free_port()
+    cmd = dmkg_server_command(store, port)
+    if cmd is None:
+        return None
+    return _serve("dmkg", cmd, "/sparql", port, work / "dmkg-serve.log", 60)
+
+
+def rdflib_server(nquads: Path, work: Path) -> contextlib.AbstractContextManager[Server]:
+    port = free_port()
+    cmd = [str(PYTHON), "-m", "benchmarks.rdflib_server", str(nquads), str(port)]
+    return _serve("rdflib", cmd, "/sparql", port, work / "rdflib-serve.log", 120)
+
+
+# --------------------------------------------------------------------------------------------------
+# HTTP cells
+
+
+def run_cell(server: Server, q: Query, concurrency: int, requests: int, seconds: float,
+             qdir: Path) -> dict:
+    qfile = qdir / f"{q.name.replace(':', '_')}.rq"
+    qfile.write_text(q.sparql, encoding="utf-8")
+    cmd = [str(PYTHON), "-m", "benchmarks.loadgen", "--url", server.url, "--query-file", str(qfile),
+           "--accept", q.accept, "--concurrency", str(concurrency), "--requests", str(requests),
+           "--seconds", str(seconds)]
+    # the generator bounds itself; this outer limit covers its warm-up request and start-up
+    r = subprocess.run(cmd, cwd=REPO, capture_output=True, timeout=2 * seconds + 30)
+    if r.returncode != 0:
+        return {"error": r.stderr.decode(errors="replace")[-500:]}
+    data = json.loads(r.stdout)
+    lat = data["latencies_ms"]
+    return {"p50_ms": statistics.median(lat) if lat else float("nan"), "p99_ms": _pct(lat, 99),
+            "throughput_rps": len(lat) / data["wall_s"] if data["wall_s"] > 0 else 0.0, "ok": len(lat),
+            "errors": data["errors"], "error_kinds": data["error_kinds"]}
+
+
+def run_all(nquads: Path, quads: int, dmkg_store: Path, oxigraph_store: Path, work: Path,
+            concurrencies: tuple[int, ...] = (1, 8, 32), requests_per_client: int = 10,
+            max_requests: int = 400, seconds: float = 3.0, only: set[str] | None = None,
+            log=print) -> dict:
+    """Run every query on every available target; return a JSON-able dict of results and notes."""
+    notes: list[str] = []
+    store = ox.Store.read_only(str(dmkg_store))
+    cat, cat_notes = catalogue_queries(store)
+    notes += cat_notes
+    queries = [q for q in cat + STANDARD if only is None or q.name in only]
+    log(f"queries: {', '.join(q.name for q in queries)}")
+    inproc = run_inprocess(store, queries, max_runs=50, max_seconds=seconds)
+    del store
+    results: dict = {"quads": quads, "queries": {q.name: {"source": q.source, "graph": q.graph}
+                                                 for q in queries},
+                     "inprocess": inproc, "http": {}, "ready_s": {}, "notes": notes}
+    qdir = Path(tempfile.mkdtemp(prefix="queries-", dir=work))
+
+    def bench(server: Server) -> None:
+        results["ready_s"][server.name] = server.ready_s
+        cells = results["http"].setdefault(server.name, {})
+        for q in queries:
+            for c in concurrencies:
+                n = min(max_requests, requests_per_client * c)
+                cell = run_cell(server, q, c, n, seconds, qdir)
+                cells[f"{q.name}@{c}"] = cell
+                log(f"  {server.name:8s} {q.name:28s} c={c:<3d} "
+                    f"p50={cell.get('p50_ms', float('nan')):9.2f}ms rps={cell.get('throughput_rps', 0):8.1f} "
+                    f"err={cell.get('errors', '?')}")
+
+    try:
+        with oxigraph_server(oxigraph_store, work) as s:
+            bench(s)
+        ctx = dmkg_server(dmkg_store, work)
+        if ctx is None:
+            notes.append("dmkg serve: not runnable on this checkout yet"
+                         " (no `python -m server` / `dmkg serve`); column left out")
+        else:
+            try:
+                with ctx as s:
+                    bench(s)
+            except Exception as e:  # noqa: BLE001 - a colleague's server still in progress
+                notes.append(f"dmkg serve failed to start or run: {type(e).__name__}: {e}")
+        if quads <= RDFLIB_MAX_QUADS:
+            with rdflib_server(nquads, work) as s:
+                bench(s)
+        else:
+            notes.append(f"rdflib-endpoint: skipped above {RDFLIB_MAX_QUADS} quads")
+    finally:
+        shutil.rmtree(qdir, ignore_errors=True)
+    return results
