@@ -83,8 +83,9 @@ def rdfxml(graph: Graph) -> bytes:
 
 
 def turtle(graph: Graph) -> bytes:
-    """rdflib's stable longturtle, with `@prefix` lines: the OWL API 5 Turtle parser (hence Protégé)
-    rejects SPARQL-style `PREFIX` lines as a parse error (see tests/test_owlapi_check.py)."""
+    """rdflib's stable longturtle, with `@prefix` lines: the OWL API's own Turtle parser rejects
+    SPARQL-style `PREFIX` lines. Protégé then falls back to the RDF4J parser, but an OWL API tool told
+    the file is Turtle (ROBOT, the checker's error diagnosis) does not."""
     text = graph.serialize(format="longturtle")
     return SPARQL_PREFIX_LINE.sub(r"@prefix \1 \2 .", text).encode("utf-8")
 

@@ -33,6 +33,7 @@ FINDING_KINDS = (
     "missing_imports",
     "unparsed_triples",
     "guessed_declarations",
+    "malformed_axioms",
     "undeclared_entities",
     "illegal_punning",
     "dl_violations",
@@ -50,6 +51,7 @@ class OwlApiResult:
     path: Path
     loaded: bool
     counts: dict[str, int] = field(default_factory=dict)
+    format: str | None = None
     ontology_iri: str | None = None
     version_iri: str | None = None
     imports: list[str] = field(default_factory=list)
@@ -183,6 +185,7 @@ def _result_from_json(path: Path, doc: dict) -> OwlApiResult:
         path=path,
         loaded=doc["loaded"],
         counts={k: doc[k] for k in count_keys if k in doc},
+        format=doc.get("format"),
         ontology_iri=doc.get("ontology_iri"),
         version_iri=doc.get("version_iri"),
         imports=doc.get("imports", {}).get("items", []),

@@ -23,7 +23,9 @@ FIXTURES = [
     "with-import/main.ttl",
     "good.owl",
     "missing-file.ttl",
-    "broken-sparql-prefix.ttl",
+    "sparql-prefix.ttl",
+    "broken-unparsed.ttl",
+    "broken-malformed.ttl",
 ]
 
 
@@ -37,6 +39,7 @@ def test_clean_ontology_has_no_findings_and_real_content(results):
     good = results["good.ttl"]
     assert good.loaded
     assert good.finding_count == 0, good.problems
+    assert good.format == "Turtle"
     assert good.ontology_iri == "https://w3id.org/dmkg/dmkg.owl"
     assert good.version_iri == "https://w3id.org/dmkg/releases/2026-01-01/dmkg.owl"
     assert good.counts["classes"] == 4
@@ -48,6 +51,7 @@ def test_clean_ontology_has_no_findings_and_real_content(results):
 def test_rdfxml_release_format_is_read_too(results):
     good = results["good.owl"]
     assert good.loaded
+    assert good.format == "RDF/XML Syntax"
     assert good.finding_count == 0, good.problems
     assert good.counts["classes"] == 4
 
@@ -69,17 +73,36 @@ def test_object_and_data_property_punning_is_reported(results):
 
 
 def test_syntax_error_is_a_parse_error_with_its_line(results):
+    # Protégé's way of loading lets the lenient OBO parser "succeed" on broken Turtle; the checker says so
+    # and quotes the Turtle parser's own error.
     result = results["broken-syntax.ttl"]
-    assert not result.loaded
     assert len(result.problems["parse_errors"]) == 1
-    assert "line 5" in result.problems["parse_errors"][0]
+    error = result.problems["parse_errors"][0]
+    assert error.startswith("read as OBO Format, not Turtle")
+    assert "line 5" in error
     assert result.finding_count == 1
 
 
-def test_sparql_style_prefix_is_a_parse_error_in_the_owlapi(results):
-    result = results["broken-sparql-prefix.ttl"]
-    assert not result.loaded
-    assert 'unexpected token: "PREFIX"' in result.problems["parse_errors"][0]
+def test_sparql_style_prefix_loads_as_in_protege(results):
+    result = results["sparql-prefix.ttl"]
+    assert result.loaded
+    assert result.format == "Turtle"
+    assert result.finding_count == 0, result.problems
+
+
+def test_triple_the_owlapi_cannot_use_is_reported_as_unparsed(results):
+    result = results["broken-unparsed.ttl"]
+    assert result.problem_totals["unparsed_triples"] == 1
+    assert "<http://www.w3.org/2002/07/owl#members>" in result.problems["unparsed_triples"][0]
+
+
+def test_unreadable_class_expression_is_reported_once_as_malformed(results):
+    result = results["broken-malformed.ttl"]
+    assert result.problems["malformed_axioms"] == [
+        "unreadable construct in EquivalentClasses(<http://org.semanticweb.owlapi/error#Error1> "
+        "<https://w3id.org/dmkg/vocab/Drug>)"
+    ]
+    assert result.problems["undeclared_entities"] == []  # the placeholder is not reported twice
 
 
 def test_web_import_is_reported_not_fetched(results):

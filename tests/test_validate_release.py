@@ -26,6 +26,8 @@ BROKEN = {
     "broken-undeclared-property.ttl": ("owlapi:undeclared_entities", "https://w3id.org/dmkg/vocab/treats"),
     "broken-punning.ttl": ("owlapi:illegal_punning", "https://w3id.org/dmkg/vocab/dose"),
     "broken-syntax.ttl": ("owlapi:parse_errors", "line 5"),
+    "broken-unparsed.ttl": ("owlapi:unparsed_triples", "http://www.w3.org/2002/07/owl#members"),
+    "broken-malformed.ttl": ("owlapi:malformed_axioms", "https://w3id.org/dmkg/vocab/Drug"),
     "broken-web-import.ttl": ("owlapi:missing_imports", "http://purl.obolibrary.org/obo/ro.owl"),
     "broken-inconsistent.ttl": ("hermit:inconsistent", "broken-inconsistent.ttl"),
     "broken-unsatisfiable.ttl": ("hermit:unsatisfiable", "https://w3id.org/dmkg/vocab/AntibodyMolecule"),

@@ -37,7 +37,7 @@ import org.w3c.dom.NodeList;
 /**
  * Loads ontology files with the OWL API the way Protégé does and prints what a Protégé user would trip
  * over, as one JSON document on stdout: parse errors, missing imports, unparsed triples, guessed
- * (undeclared) entities, illegal punning and OWL 2 DL profile violations.
+ * declarations, unreadable constructs, undeclared entities, illegal punning and OWL 2 DL violations.
  *
  * Why Java: Protégé is built on the OWL API, and no Python library reproduces its parser's view of an
  * RDF graph (what it cannot turn into axioms, what it had to guess). One JVM call checks all files, because
@@ -51,6 +51,9 @@ public final class OntologyCheck {
 
     /** Keeps the JSON readable when a broken file yields thousands of unparsed triples. */
     private static final int MAX_ITEMS = 200;
+
+    /** The OWL API names the placeholders for unreadable constructs in this namespace (Error1, Error2…). */
+    private static final String ERROR_NAMESPACE = "http://org.semanticweb.owlapi/error#";
 
     private OntologyCheck() {}
 
@@ -92,12 +95,18 @@ public final class OntologyCheck {
             parseErrors.add("no such file: " + file.getPath());
         } else {
             try {
-                ontology = manager.loadOntologyFromOntologyDocument(
-                    new FileDocumentSource(file, formatFor(file)), config);
-            } catch (OWLOntologyCreationException e) {
-                parseErrors.add(e.getClass().getSimpleName() + ": " + firstLines(e.getMessage(), 12));
-            } catch (RuntimeException e) {
-                parseErrors.add(e.getClass().getSimpleName() + ": " + firstLines(e.getMessage(), 12));
+                // No format hint: Protégé lets the OWL API try every parser in turn, and so do we.
+                ontology = manager.loadOntologyFromOntologyDocument(new FileDocumentSource(file), config);
+                String expected = expectedFormatFamily(file);
+                String used = manager.getOntologyFormat(ontology).getClass().getSimpleName();
+                if (expected != null && !used.contains(expected)) {
+                    // Some parser (typically OBO's, which accepts almost anything) read a file the parser
+                    // it was written for rejects: what Protégé shows is then not what the file says.
+                    parseErrors.add("read as " + manager.getOntologyFormat(ontology) + ", not " + expected + "; "
+                        + diagnose(file, config, null));
+                }
+            } catch (OWLOntologyCreationException | RuntimeException e) {
+                parseErrors.add(diagnose(file, config, e));
             }
         }
         j.put("loaded", ontology != null);
@@ -107,6 +116,7 @@ public final class OntologyCheck {
             describe(ontology, j);
             j.putList("unparsed_triples", unparsedTriples(manager, ontology));
             j.putList("guessed_declarations", guessedDeclarations(manager, ontology));
+            j.putList("malformed_axioms", malformedAxioms(ontology));
             j.putList("undeclared_entities", undeclaredEntities(ontology));
             j.putList("illegal_punning", illegalPunning(ontology));
             j.putList("dl_violations", dlViolations(ontology));
@@ -115,7 +125,34 @@ public final class OntologyCheck {
         return j.toString();
     }
 
-    /** A format hint keeps the error of a broken file to the one parser that should have read it. */
+    /**
+     * Every parser failed: parse again with the parser the file name calls for, so the message is that
+     * parser's (with its line and column) rather than a list of every parser's complaint.
+     */
+    private static String diagnose(File file, OWLOntologyLoaderConfiguration config, Exception first) {
+        OWLDocumentFormat hint = formatFor(file);
+        Exception shown = first;
+        if (hint != null) {
+            try {
+                OWLManager.createOWLOntologyManager().loadOntologyFromOntologyDocument(
+                    new FileDocumentSource(file, hint), config);
+            } catch (OWLOntologyCreationException | RuntimeException e) {
+                shown = e;
+            }
+        }
+        if (shown == null) return "the " + hint + " parser accepts it";
+        return shown.getClass().getSimpleName() + ": " + firstLines(shown.getMessage(), 12);
+    }
+
+    /** The document-format class-name fragment a file with this name must be read with. */
+    private static String expectedFormatFamily(File file) {
+        String name = file.getName().toLowerCase();
+        if (name.endsWith(".ttl")) return "Turtle";
+        if (name.endsWith(".owl") || name.endsWith(".rdf")) return "RDFXML";
+        return null;
+    }
+
+    /** The parser the file name calls for, used only to explain a failure. */
     private static OWLDocumentFormat formatFor(File file) {
         String name = file.getName().toLowerCase();
         if (name.endsWith(".ttl")) return new TurtleDocumentFormat();
@@ -160,9 +197,22 @@ public final class OntologyCheck {
         return out;
     }
 
+    /**
+     * Where the parser met a construct it could not read (a list where a class belongs, a broken
+     * restriction), it puts a placeholder entity in its own error namespace into the axiom.
+     */
+    private static List<String> malformedAxioms(OWLOntology o) {
+        return o.signature(Imports.INCLUDED)
+            .filter(e -> e.getIRI().toString().startsWith(ERROR_NAMESPACE))
+            .flatMap(e -> o.referencingAxioms(e, Imports.INCLUDED))
+            .map(ax -> "unreadable construct in " + oneLine(ax.toString()))
+            .sorted().distinct().collect(Collectors.toList());
+    }
+
     private static List<String> undeclaredEntities(OWLOntology o) {
         return o.signature(Imports.INCLUDED)
             .filter(e -> !e.isBuiltIn() && !o.isDeclared(e, Imports.INCLUDED))
+            .filter(e -> !e.getIRI().toString().startsWith(ERROR_NAMESPACE))
             .map(e -> e.getIRI() + " (" + e.getEntityType().getPrintName() + ")")
             .sorted().distinct().collect(Collectors.toList());
     }
