@@ -80,8 +80,15 @@ def _query_text(query: str, params: tuple[str, ...]) -> tuple[str, dict]:
     path = Path(query)
     named = None
     if query.endswith(".rq") and path.exists():
-        named = load_query(path)
-    elif "{" not in query:
+        text = path.read_text(encoding="utf-8")
+        if not any(line.startswith("#+") for line in text.splitlines()):
+            query = text
+        else:
+            try:
+                named = load_query(path)
+            except CatalogueError as exc:
+                raise click.BadParameter(str(exc), param_hint="QUERY") from exc
+    elif "{" not in query and not query.lstrip().upper().startswith(("ASK", "SELECT", "CONSTRUCT", "DESCRIBE")):
         try:
             named = next((q for q in load_catalogue() if q.name == query), None)
         except CatalogueError as exc:
