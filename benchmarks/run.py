@@ -1,0 +1,214 @@
+"""Run every benchmark and write benchmarks/RESULTS.md.
+
+    .venv/bin/python -m benchmarks.run --sizes 1e4,1e5 --quick
+
+For each size: generate the graph (benchmarks/data/, cached by size and seed), load it with dmkg's
+loader and with ``oxigraph load`` (benchmarks/work/), then run the query benchmark on the stores just
+loaded. Raw numbers go to benchmarks/work/results.json, the report to benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+from benchmarks import generate, load, queries
+from benchmarks.common import BENCH, OXIGRAPH, REPO, count_lines
+
+HEAVY_MS = 10.0  # the issue's line between heavy queries and point lookups (in-process time)
+QUICK_QUERIES = {"cat:treatment-timeline", "cat:treatment-response", "cat:statement-provenance",
+                 "cat:class-counts", "cat:graph-sizes"} | {q.name for q in queries.STANDARD}
+
+
+def machine() -> dict:
+    cpu = "?"
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="utf-8") as f:
+        mem_kib = int(f.readline().split()[1])
+    versions = {}
+    for pkg in ("pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "uvicorn", "flask", "waitress"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = "not installed"
+    versions["oxigraph CLI"] = subprocess.run([str(OXIGRAPH), "--version"], capture_output=True,
+                                              text=True).stdout.strip()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                            text=True).stdout.strip()
+    return {"cpu": cpu, "cpus": os.cpu_count(), "mem_gib": round(mem_kib / 2**20, 1),
+            "kernel": platform.release(), "python": platform.python_version(), "versions": versions,
+            "commit": commit, "loadavg_at_start": os.getloadavg()}
+
+
+def run_size(size: int, args: argparse.Namespace) -> dict:
+    nq = BENCH / "data" / f"g-{size:.0e}-s{args.seed}.nq".replace("+", "")
+    if not nq.exists():
+        t = time.perf_counter()
+        generate.write(size, nq, args.seed)
+        print(f"generated {nq.name} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    quads = count_lines(nq)
+    work = BENCH / "work" / nq.stem
+    print(f"[{quads} quads] load ...", file=sys.stderr)
+    res_load = load.measure(nq, work, repeat=args.load_repeat, timeout=args.load_timeout)
+    print(f"[{quads} quads] queries ...", file=sys.stderr)
+    res_q = queries.run_all(
+        nq, quads, work / "dmkg" / "store", work / "oxigraph", work,
+        concurrencies=tuple(args.concurrency), requests_per_client=args.requests_per_client,
+        max_requests=args.max_requests, seconds=args.seconds,
+        only=QUICK_QUERIES if args.quick else None,
+        log=lambda m: print(m, file=sys.stderr))
+    return {"size": size, "file": nq.name, "quads": quads, "load": res_load, "queries": res_q}
+
+
+# --------------------------------------------------------------------------------------------------
+# report
+
+
+def _f(x: float | None, nd: int = 1) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x:,.{nd}f}"
+
+
+def _gmean(values: list[float]) -> float | None:
+    vals = [v for v in values if v and v > 0 and not math.isnan(v)]
+    return math.exp(sum(map(math.log, vals)) / len(vals)) if vals else None
+
+
+def report(results: list[dict], meta: dict, argv: list[str], elapsed: float) -> str:
+    out = []
+    sizes = ", ".join(f"{r['quads']:,}" for r in results)
+    out.append("# dmkg benchmarks: results\n")
+    out.append(f"**Sizes in this file: {sizes} quads** (synthetic graph in dmkg's schema, seed "
+               f"{meta['seed']}). Produced by `.venv/bin/python -m benchmarks.run {' '.join(argv)}` "
+               f"in {elapsed / 60:.1f} min on {meta['date']} (commit `{meta['commit']}`).\n")
+    out.append("Absolute times on this shared 2-core machine are noisy (other test suites were running: "
+               f"load average {', '.join(f'{x:.1f}' for x in meta['loadavg_at_start'])} at start); "
+               "read the **ratios**, which are measured side by side in the same run.\n")
+    out.append("## Machine and versions\n")
+    out.append(f"- CPU: {meta['cpu']} × {meta['cpus']}; RAM {meta['mem_gib']} GiB; Linux {meta['kernel']}; "
+               f"Python {meta['python']}")
+    out.append("- " + "; ".join(f"{k} {v}" for k, v in meta["versions"].items()) + "\n")
+
+    out.append("## Loading (dmkg `kg.store.load_store` vs `oxigraph load`)\n")
+    out.append("Each loader in its own child process on the same N-Quads file; peak RSS is that child's "
+               "`ru_maxrss`. dmkg's time includes interpreter start-up and reading the file into bytes "
+               "(as `dmkg build` hands the loader bytes).\n")
+    out.append("| quads | dmkg s | dmkg triples/s | dmkg peak RSS MiB | oxigraph s | oxigraph triples/s "
+               "| oxigraph peak RSS MiB | ratio triples/s (target ≥ 0.8) | ratio RSS |")
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        ld = r["load"]
+        d, o = ld["dmkg"], ld["oxigraph"]
+        out.append(f"| {r['quads']:,} | {_f(d['seconds'], 2)} | {_f(d['triples_per_s'], 0)} | "
+                   f"{_f(d['peak_rss_mib'], 0)} | {_f(o['seconds'], 2)} | {_f(o['triples_per_s'], 0)} | "
+                   f"{_f(o['peak_rss_mib'], 0)} | **{ld['ratio_triples_per_s']:.2f}** | "
+                   f"{ld['ratio_peak_rss']:.2f} |")
+    out.append("")
+
+    for r in results:
+        q = r["queries"]
+        http = q["http"]
+        targets = [t for t in ("oxigraph", "dmkg", "rdflib") if t in http]
+        concs = sorted({int(k.rsplit("@", 1)[1]) for t in targets for k in http[t]})
+        out.append(f"## Queries at {r['quads']:,} quads\n")
+        ready = ", ".join(f"{k} {v:.2f} s" for k, v in q["ready_s"].items())
+        out.append(f"Servers ready (process start to first answer): {ready}.\n")
+        out.append("Throughput (requests/s) and p50/p99 latency (ms); `×ox` is the ratio to `oxigraph serve` "
+                   "from the same run (throughput, and p99 for dmkg); `in-proc` is pyoxigraph in this "
+                   "process, evaluate + serialise, one thread. Kind: heavy if in-process p50 ≥ 10 ms.\n")
+        head = "| query | kind | in-proc p50 | c | ox rps | ox p50 | ox p99 |"
+        sep = "|---|---|---:|---:|---:|---:|---:|"
+        if "dmkg" in targets:
+            head += " dmkg rps | dmkg p50 | dmkg p99 | dmkg err | dmkg ×ox rps | dmkg ×ox p99 |"
+            sep += "---:|---:|---:|---:|---:|---:|"
+        if "rdflib" in targets:
+            head += " rdflib rps | rdflib p50 | rdflib p99 | rdflib err | rdflib ×ox rps |"
+            sep += "---:|---:|---:|---:|---:|"
+        out.append(head)
+        out.append(sep)
+        summary: dict[tuple[str, str, int], list[float]] = {}
+        for name in q["queries"]:
+            ip = q["inprocess"][name]["p50_ms"]
+            kind = "heavy" if ip >= HEAVY_MS else "light"
+            for c in concs:
+                ox_cell = http["oxigraph"].get(f"{name}@{c}", {})
+                row = (f"| {name} | {kind} | {_f(ip, 2)} | {c} | {_f(ox_cell.get('throughput_rps'))} | "
+                       f"{_f(ox_cell.get('p50_ms'), 2)} | {_f(ox_cell.get('p99_ms'), 2)} |")
+                for t in targets[1:]:
+                    cell = http[t].get(f"{name}@{c}", {})
+                    ratio = (cell.get("throughput_rps", 0) / ox_cell["throughput_rps"]
+                             if ox_cell.get("throughput_rps") else None)
+                    summary.setdefault((t, kind, c), []).append(ratio or 0.0)
+                    row += (f" {_f(cell.get('throughput_rps'))} | {_f(cell.get('p50_ms'), 2)} | "
+                            f"{_f(cell.get('p99_ms'), 2)} | {cell.get('errors', '–')} | {_f(ratio, 2)} |")
+                    if t == "dmkg":
+                        p99r = (cell.get("p99_ms") / ox_cell["p99_ms"]
+                                if ox_cell.get("p99_ms") and cell.get("p99_ms") else None)
+                        row += f" {_f(p99r, 2)} |"
+                out.append(row)
+        out.append("")
+        if summary:
+            out.append("Geometric mean of the throughput ratio to `oxigraph serve` (a target that answered "
+                       "nothing in a cell counts as 0 and is left out of the mean; see the err columns):\n")
+            out.append("| target | kind | " + " | ".join(f"c={c}" for c in concs) + " |")
+            out.append("|---|---|" + "---:|" * len(concs))
+            for t in targets[1:]:
+                for kind in ("heavy", "light"):
+                    cells = [_f(_gmean(summary.get((t, kind, c), [])), 3) for c in concs]
+                    out.append(f"| {t} | {kind} | " + " | ".join(cells) + " |")
+            out.append("")
+        if q["notes"]:
+            out.append("Notes:\n")
+            out.extend(f"- {n.splitlines()[0][:300]}" for n in q["notes"])
+            out.append("")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="1e4,1e5", help="comma-separated target sizes in triples")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--quick", action="store_true",
+                    help="standard shapes + 5 catalogue queries, short cells (a few minutes at 1e4-1e5)")
+    ap.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32])
+    ap.add_argument("--seconds", type=float, default=None, help="wall-time limit per HTTP cell")
+    ap.add_argument("--requests-per-client", type=int, default=None)
+    ap.add_argument("--max-requests", type=int, default=None, help="request cap per HTTP cell")
+    ap.add_argument("--load-repeat", type=int, default=None)
+    ap.add_argument("--load-timeout", type=float, default=3600.0)
+    ap.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
+    args = ap.parse_args(argv)
+    quick = args.quick
+    args.seconds = args.seconds or (1.5 if quick else 10.0)
+    args.requests_per_client = args.requests_per_client or (20 if quick else 100)
+    args.max_requests = args.max_requests or (200 if quick else 2000)
+    args.load_repeat = args.load_repeat or (1 if quick else 3)
+    start = time.perf_counter()
+    meta = machine() | {"seed": args.seed, "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    results = [run_size(int(float(s)), args) for s in args.sizes.split(",")]
+    elapsed = time.perf_counter() - start
+    raw = BENCH / "work" / "results.json"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    raw.write_text(json.dumps({"meta": meta, "argv": argv, "results": results}, indent=1, default=str))
+    args.out.write_text(report(results, meta, argv, elapsed), encoding="utf-8")
+    print(f"wrote {args.out} and {raw} in {elapsed:.0f}s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
