@@ -203,6 +203,16 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:
     raise TimeoutError(f"{url} not ready after {timeout:.0f}s")
 
 
+def _drain(server: Server, timeout: float = 60.0) -> float:
+    """Wait until `server` answers a trivial query again; return the seconds waited."""
+    t = time.perf_counter()
+    try:
+        _wait_ready(server.url, server.proc, timeout)
+    except TimeoutError:
+        pass
+    return time.perf_counter() - t
+
+
 @contextlib.contextmanager
 def _serve(name: str, cmd: list[str], path: str, port: int, log: Path, timeout: float,
            env: dict | None = None) -> Iterator[Server]:
@@ -235,23 +245,28 @@ def oxigraph_server(location: Path, work: Path) -> contextlib.AbstractContextMan
 
 
 def dmkg_server_command(store: Path, port: int) -> list[str] | None:
-    """How to start `dmkg serve` on this checkout, or None while it is not runnable yet."""
-    candidates = []
+    """How to start `dmkg serve` on this checkout (options read from its --help), or None while it is
+    not runnable yet."""
+    bases = []
     if (REPO / "server" / "__main__.py").exists():
-        candidates.append([str(PYTHON), "-m", "server", "--store", str(store), "--host", "127.0.0.1",
-                           "--port", str(port)])
-    dmkg = PYTHON.parent / "dmkg"
-    if dmkg.exists():
-        candidates.append([str(dmkg), "serve", "--store", str(store), "--host", "127.0.0.1",
-                           "--port", str(port)])
-    for cmd in candidates:
-        help_cmd = cmd[: cmd.index("--store")] + ["--help"]
+        bases.append([str(PYTHON), "-m", "server"])
+    if (PYTHON.parent / "dmkg").exists():
+        bases.append([str(PYTHON.parent / "dmkg"), "serve"])
+    for base in bases:
         try:
-            r = subprocess.run(help_cmd, cwd=REPO, capture_output=True, timeout=30)
+            r = subprocess.run(base + ["--help"], cwd=REPO, capture_output=True, text=True, timeout=30)
         except subprocess.TimeoutExpired:
             continue
-        if r.returncode == 0:
-            return cmd
+        if r.returncode != 0:
+            continue
+        opts = set(re.findall(r"--[a-z][a-z-]*", r.stdout))
+        cmd = list(base)
+        cmd += ["--store" if "--store" in opts else "--location", str(store)]
+        if "--bind" in opts:
+            cmd += ["--bind", f"127.0.0.1:{port}"]
+        else:
+            cmd += (["--host", "127.0.0.1"] if "--host" in opts else []) + ["--port", str(port)]
+        return cmd
     return None
 
 
@@ -317,6 +332,8 @@ def run_all(nquads: Path, quads: int, dmkg_store: Path, oxigraph_store: Path, wo
                 n = min(max_requests, requests_per_client * c)
                 cell = run_cell(server, q, c, n, seconds, qdir)
                 cells[f"{q.name}@{c}"] = cell
+                # a server that keeps evaluating abandoned requests must not slow the next cell down
+                cell["drain_s"] = _drain(server)
                 log(f"  {server.name:8s} {q.name:28s} c={c:<3d} "
                     f"p50={cell.get('p50_ms', float('nan')):9.2f}ms rps={cell.get('throughput_rps', 0):8.1f} "
                     f"err={cell.get('errors', '?')}")
