@@ -97,9 +97,7 @@ def _qc_findings(violations: list[QcViolation]) -> list[Finding]:
     ]
 
 
-def validate_release_files(
-    paths: Sequence[Path] | None = None, *, owlapi: bool = True, reasoner: bool = True
-) -> ValidationReport:
+def validate_release_files(paths: Sequence[Path] | None = None) -> ValidationReport:
     """Run every check on every file (the three release files by default) and collect the findings.
 
     Never raises for a bad ontology: a missing file, a parse error or missing Java are findings too, so
@@ -112,7 +110,7 @@ def validate_release_files(
         if not r.path.is_file():
             r.findings.append(Finding("file:missing", str(r.path), "run `dmkg build` to generate it"))
 
-    if owlapi and present:
+    if present:
         try:
             for r, result in zip(present, run_owlapi_check([r.path for r in present]), strict=True):
                 r.owlapi = result
@@ -129,13 +127,12 @@ def validate_release_files(
             continue
         r.qc = run_qc_queries(store)
         r.findings.extend(_qc_findings(r.qc))
-        if reasoner:
-            try:
-                r.reasoning = reason_store(store, r.path)
-            except Exception as exc:  # noqa: BLE001 - a reasoner crash is a finding, not a traceback
-                r.findings.append(Finding("hermit:error", str(r.path.name), f"{type(exc).__name__}: {exc}"))
-                continue
-            r.findings.extend(_reasoning_findings(r.reasoning))
+        try:
+            r.reasoning = reason_store(store, r.path)
+        except Exception as exc:  # noqa: BLE001 - a reasoner crash is a finding, not a traceback
+            r.findings.append(Finding("hermit:error", str(r.path.name), f"{type(exc).__name__}: {exc}"))
+            continue
+        r.findings.extend(_reasoning_findings(r.reasoning))
     return ValidationReport(reports)
 
 
