@@ -70,7 +70,22 @@ def run_size(size: int, args: argparse.Namespace) -> dict:
         max_requests=args.max_requests, seconds=args.seconds,
         only=QUICK_QUERIES if args.quick else None,
         log=lambda m: print(m, file=sys.stderr))
-    return {"size": size, "file": nq.name, "quads": quads, "load": res_load, "queries": res_q}
+    print(f"[{quads} quads] worker-pool probe ...", file=sys.stderr)
+    return {"size": size, "file": nq.name, "quads": quads, "load": res_load, "queries": res_q,
+            "probe": run_probe(work / "dmkg" / "store", args.seconds)}
+
+
+def run_probe(store: Path, seconds: float) -> dict:
+    """benchmarks.executor_probe in a child (it starts dmkg's worker pool); {'error': ...} if unavailable."""
+    cmd = [sys.executable, "-m", "benchmarks.executor_probe", str(store), "--seconds", str(seconds),
+           "--concurrency", "1,8"]
+    try:
+        r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=40 * seconds + 60)
+    except subprocess.TimeoutExpired:
+        return {"error": "timed out"}
+    if r.returncode != 0:
+        return {"error": (r.stderr.strip().splitlines() or ["?"])[-1]}
+    return json.loads(r.stdout)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -175,6 +190,28 @@ def report(results: list[dict], meta: dict, argv: list[str], elapsed: float) -> 
             out.append("Notes:\n")
             out.extend(f"- {n.splitlines()[0][:300]}" for n in q["notes"])
             out.append("")
+    out.append("## dmkg serve's isolation layer alone (`server.executor.WorkerPool`, no HTTP)\n")
+    out.append("`benchmarks/executor_probe.py`: the same task evaluated and serialised to bytes by "
+               "`server.executor._evaluate` in-process vs through `WorkerPool.run` (2 long-lived workers, "
+               "pipe round trip); threads play the clients. This is the part of `dmkg serve` that exists "
+               "and is runnable today; Flask/WSGI come on top of it.\n")
+    for r in results:
+        probe = r.get("probe") or {}
+        if "error" in probe:
+            out.append(f"- {r['quads']:,} quads: not run ({probe['error']})\n")
+            continue
+        out.append(f"At {r['quads']:,} quads (p50 ms / requests/s; "
+                   "`pool×` = pool ÷ in-process throughput):\n")
+        out.append("| query | c=1 in-proc | c=1 pool | c=1 pool× | c=8 in-proc | c=8 pool | c=8 pool× |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|")
+        for name, row in probe.items():
+            cells = []
+            for c in (1, 8):
+                i, p = row[f"inproc@{c}"], row[f"pool@{c}"]
+                cells += [f"{i['p50_ms']:.2f} / {i['rps']:,.0f}", f"{p['p50_ms']:.2f} / {p['rps']:,.0f}",
+                          f"{row[f'ratio_rps@{c}']:.2f}"]
+            out.append(f"| {name} | " + " | ".join(cells) + " |")
+        out.append("")
     return "\n".join(out) + "\n"
 
 
