@@ -155,7 +155,7 @@ def _node_of(w: _Writer, name: str, loc: tuple) -> URIRef:
     return w.entity(name, loc)
 
 
-def _claims(w: _Writer, source: Source, statedin: URIRef, labels: dict[URIRef, str]) -> None:
+def _claims(w: _Writer, source: Source, statedin: URIRef) -> None:
     for i, claim in enumerate(source.claims):
         loc = ("claims", i)
         node = claim_iri(source.id, claim.id)
@@ -165,9 +165,7 @@ def _claims(w: _Writer, source: Source, statedin: URIRef, labels: dict[URIRef, s
         else:
             predicate = w.term(claim.predicate, [w.terms.object_properties], (*loc, "predicate"))
             obj = _node_of(w, claim.object, (*loc, "object"))
-        label = f"{labels.get(subject, claim.subject)} {labels.get(predicate, claim.predicate)} " \
-                f"{labels.get(obj, claim.object)}"
-        w.individual(node, [DMKG.Claim], label)
+        w.individual(node, [DMKG.Claim], claim.statement)
         _claim_evidence(w, claim, node, loc)
         w.add(node, DMKG.claimSubject, subject)
         w.add(node, DMKG.claimPredicate, predicate)
@@ -307,8 +305,6 @@ def build_dataset(sources: Sources, ontology: Graph) -> Dataset:
     """All sources as quads: per source an assertion, a provenance and a pubinfo graph."""
     terms = Terms.of(ontology)
     entity_keys = {e.id for e in sources.entities.entities}
-    labels: dict[URIRef, str] = {s: str(o) for s, o in ontology.subject_objects(RDFS.label)}
-    labels.update({DMKGID[e.id]: e.label for e in sources.entities.entities})
     letter_iri = publication_iri(sources.letter.publication)
     dataset = Dataset()
     for source in sources.all():
@@ -325,7 +321,7 @@ def build_dataset(sources: Sources, ontology: Graph) -> Dataset:
             _case(w, source, publication)
         elif isinstance(source, ReferenceSource):
             _reference(w, source, publication, letter_iri)
-        _claims(w, source, publication, labels)
+        _claims(w, source, publication)
 
         prov = dataset.graph(provenance)
         prov.add((assertion, PROV.wasDerivedFrom, publication))
