@@ -33,7 +33,13 @@ def _one_line(text: str) -> str:
 
 
 def render_query(query: NamedQuery) -> str:
-    lines = [f'<a id="{query.name}"></a>', "", f"## `{query.name}`: {query.title}", "", f"File: `catalogue/{query.path.name}`"]
+    lines = [
+        f'<a id="{query.name}"></a>',
+        "",
+        f"## `{query.name}`: {query.title}",
+        "",
+        f"File: `catalogue/{query.path.name}`",
+    ]
     if query.tags:
         lines[-1] += " · tags: " + ", ".join(query.tags)
     lines += ["", _one_line(query.description), ""]

@@ -46,13 +46,28 @@ def short(iri: str) -> str:
 
 # --- the catalogue as a whole ---------------------------------------------------------------------------
 
+
 def test_catalogue_covers_the_issue() -> None:
     assert len(CATALOGUE) >= 15
-    assert {"treatment-timeline", "treatment-response", "mechanism-path", "drug-disease-evidence",
-            "drug-other-diseases", "drugs-by-target", "drugs-by-inferred-class", "drugs-in-class",
-            "repurposing-candidates", "shared-mechanisms", "patient-phenotypes", "diagnostic-findings",
-            "statement-provenance", "reference-list", "drug-summary", "class-counts",
-            "graph-sizes"} <= set(BY_NAME)
+    assert {
+        "treatment-timeline",
+        "treatment-response",
+        "mechanism-path",
+        "drug-disease-evidence",
+        "drug-other-diseases",
+        "drugs-by-target",
+        "drugs-by-inferred-class",
+        "drugs-in-class",
+        "repurposing-candidates",
+        "shared-mechanisms",
+        "patient-phenotypes",
+        "diagnostic-findings",
+        "statement-provenance",
+        "reference-list",
+        "drug-summary",
+        "class-counts",
+        "graph-sizes",
+    } <= set(BY_NAME)
 
 
 @pytest.mark.parametrize("query", CATALOGUE, ids=lambda q: q.name)
@@ -78,15 +93,20 @@ def test_same_answer_on_rdflib(query, store, dataset) -> None:
         assert ours == theirs
 
 
-@pytest.mark.parametrize("name,values", [
-    ("drug-disease-evidence", {"drug": "dmkgid:prednisolone"}),
-    ("mechanism-path", {"drug": "dmkgid:lfa-1"}),
-    ("drugs-by-target", {"target": "dmkgid:cd20"}),
-    ("drugs-in-class", {"class": "dmkg:MonoclonalAntibody"}),
-    ("statement-provenance", {"subject": "dmkgid:infliximab", "predicate": "dmkg:hasTarget",
-                              "object": "dmkgid:tnf-alpha"}),
-    ("drug-summary", {"drug": "dmkgid:rituximab"}),
-])
+@pytest.mark.parametrize(
+    "name,values",
+    [
+        ("drug-disease-evidence", {"drug": "dmkgid:prednisolone"}),
+        ("mechanism-path", {"drug": "dmkgid:lfa-1"}),
+        ("drugs-by-target", {"target": "dmkgid:cd20"}),
+        ("drugs-in-class", {"class": "dmkg:MonoclonalAntibody"}),
+        (
+            "statement-provenance",
+            {"subject": "dmkgid:infliximab", "predicate": "dmkg:hasTarget", "object": "dmkgid:tnf-alpha"},
+        ),
+        ("drug-summary", {"drug": "dmkgid:rituximab"}),
+    ],
+)
 def test_same_answer_on_rdflib_with_parameters(name, values, store, dataset) -> None:
     query = BY_NAME[name]
     kind, ours = oxigraph_answer(store, query, values)
@@ -97,24 +117,90 @@ def test_same_answer_on_rdflib_with_parameters(name, values, store, dataset) -> 
 
 # --- the case -------------------------------------------------------------------------------------------
 
+
 def test_treatment_timeline(store) -> None:
-    got = [(int(r["step"]), r["drugLabel"], r["dose"], r["unit"], r["routeLabel"], r["frequency"],
-            r.get("duration"), sorted(filter(None, r["coMedication"].split(" | "))),
-            sorted(r["response"].split(" | ")))
-           for r in rows(store, "treatment-timeline")]
+    got = [
+        (
+            int(r["step"]),
+            r["drugLabel"],
+            r["dose"],
+            r["unit"],
+            r["routeLabel"],
+            r["frequency"],
+            r.get("duration"),
+            sorted(filter(None, r["coMedication"].split(" | "))),
+            sorted(r["response"].split(" | ")),
+        )
+        for r in rows(store, "treatment-timeline")
+    ]
     assert got == [
         (1, "prednisolone", "60", "mg", "oral", "per day", None, [], ["no response"]),
-        (2, "methotrexate", "15", "mg", "intravenous", "per week", "8", ["prednisolone 60 mg"], ["no response"]),
-        (3, "efalizumab", "1", "mg/kg body weight", "subcutaneous", "per week", None, ["prednisolone 40 mg"],
-         ["marked improvement", "minor improvement"]),
-        (3, "prednisolone", "40", "mg", "route not reported", "per day", None, ["efalizumab 1 mg/kg body weight"],
-         ["marked improvement", "minor improvement"]),
-        (4, "azathioprine", "50", "mg", "route not reported", "per day", None,
-         ["efalizumab 1.8 mg/kg body weight", "prednisolone 10 mg"], ["sustained stable improvement"]),
-        (4, "efalizumab", "1.8", "mg/kg body weight", "subcutaneous", "per week", None,
-         ["azathioprine 50 mg", "prednisolone 10 mg"], ["sustained stable improvement"]),
-        (4, "prednisolone", "10", "mg", "route not reported", "per day", None,
-         ["azathioprine 50 mg", "efalizumab 1.8 mg/kg body weight"], ["sustained stable improvement"]),
+        (
+            2,
+            "methotrexate",
+            "15",
+            "mg",
+            "intravenous",
+            "per week",
+            "8",
+            ["prednisolone 60 mg"],
+            ["no response"],
+        ),
+        (
+            3,
+            "efalizumab",
+            "1",
+            "mg/kg body weight",
+            "subcutaneous",
+            "per week",
+            None,
+            ["prednisolone 40 mg"],
+            ["marked improvement", "minor improvement"],
+        ),
+        (
+            3,
+            "prednisolone",
+            "40",
+            "mg",
+            "route not reported",
+            "per day",
+            None,
+            ["efalizumab 1 mg/kg body weight"],
+            ["marked improvement", "minor improvement"],
+        ),
+        (
+            4,
+            "azathioprine",
+            "50",
+            "mg",
+            "route not reported",
+            "per day",
+            None,
+            ["efalizumab 1.8 mg/kg body weight", "prednisolone 10 mg"],
+            ["sustained stable improvement"],
+        ),
+        (
+            4,
+            "efalizumab",
+            "1.8",
+            "mg/kg body weight",
+            "subcutaneous",
+            "per week",
+            None,
+            ["azathioprine 50 mg", "prednisolone 10 mg"],
+            ["sustained stable improvement"],
+        ),
+        (
+            4,
+            "prednisolone",
+            "10",
+            "mg",
+            "route not reported",
+            "per day",
+            None,
+            ["azathioprine 50 mg", "efalizumab 1.8 mg/kg body weight"],
+            ["sustained stable improvement"],
+        ),
     ]
     assert rows(store, "treatment-timeline")[1]["durationUnit"] == "week"
 
@@ -123,15 +209,20 @@ def test_failed_and_helped_treatments_with_their_quotes(store) -> None:
     got = rows(store, "treatment-response")
     verdicts = {(r["drugLabel"], r["dose"], r["verdict"], short(r["outcomeType"])) for r in got}
     assert verdicts == {
-        ("prednisolone", "60", "failed", "NoResponse"), ("methotrexate", "15", "failed", "NoResponse"),
-        ("efalizumab", "1", "helped", "MarkedImprovement"), ("efalizumab", "1", "helped", "MinorImprovement"),
-        ("prednisolone", "40", "helped", "MarkedImprovement"), ("prednisolone", "40", "helped", "MinorImprovement"),
-        ("efalizumab", "1.8", "helped", "SustainedRemission"), ("prednisolone", "10", "helped", "SustainedRemission"),
+        ("prednisolone", "60", "failed", "NoResponse"),
+        ("methotrexate", "15", "failed", "NoResponse"),
+        ("efalizumab", "1", "helped", "MarkedImprovement"),
+        ("efalizumab", "1", "helped", "MinorImprovement"),
+        ("prednisolone", "40", "helped", "MarkedImprovement"),
+        ("prednisolone", "40", "helped", "MinorImprovement"),
+        ("efalizumab", "1.8", "helped", "SustainedRemission"),
+        ("prednisolone", "10", "helped", "SustainedRemission"),
         ("azathioprine", "50", "helped", "SustainedRemission"),
     }
     quotes = {r["drugLabel"] + r["dose"]: r["quote"] for r in got if r["verdict"] == "failed"}
-    assert quotes["prednisolone60"] == ("Initial treatment with 60 mg prednisolone per day did not improve "
-                                        "the clinical picture.")
+    assert quotes["prednisolone60"] == (
+        "Initial treatment with 60 mg prednisolone per day did not improve the clinical picture."
+    )
     assert quotes["methotrexate15"].startswith("Additional intravenous administration of 15 mg methotrexate")
 
 
@@ -139,10 +230,18 @@ def test_patient_phenotypes_with_hpo_ids(store) -> None:
     got = rows(store, "patient-phenotypes")
     present = {short(r["phenotype"]): r.get("hpo") for r in got if r["status"] == "present"}
     assert present == {
-        "periorbital-oedema": "HP:0100539", "facial-oedema": "HP:0000282", "erythema": "HP:0010783",
-        "heliotrope-rash": "HP:0040324", "proximal-muscle-weakness": "HP:0003701", "dysphagia": "HP:0002015",
-        "weight-loss": "HP:0001824", "interface-dermatitis": None, "perivascular-lymphocytic-infiltrate": None,
-        "dermal-mucin-deposition": None, "emg-myopathic-abnormalities": "HP:0003458", "myositis": "HP:0100614",
+        "periorbital-oedema": "HP:0100539",
+        "facial-oedema": "HP:0000282",
+        "erythema": "HP:0010783",
+        "heliotrope-rash": "HP:0040324",
+        "proximal-muscle-weakness": "HP:0003701",
+        "dysphagia": "HP:0002015",
+        "weight-loss": "HP:0001824",
+        "interface-dermatitis": None,
+        "perivascular-lymphocytic-infiltrate": None,
+        "dermal-mucin-deposition": None,
+        "emg-myopathic-abnormalities": "HP:0003458",
+        "myositis": "HP:0100614",
         "antinuclear-antibody-positivity": "HP:0003493",
     }
     absent = {short(r["phenotype"]): r.get("hpo") for r in got if r["status"] == "absent"}
@@ -160,17 +259,28 @@ def test_diagnostic_findings(store) -> None:
     assert by_id["finding-ana"]["value"] == "1:80, granular pattern"
     assert short(by_id["finding-muscle-biopsy-declined"]["kind"]) == "DeclinedInvestigation"
     assert by_id["finding-emg"]["value"] == "biceps brachii muscle"
-    assert by_id["finding-skin-histology"]["quote"].startswith("Histology of lesional skin biopsy, taken from the chest")
+    assert by_id["finding-skin-histology"]["quote"].startswith(
+        "Histology of lesional skin biopsy, taken from the chest"
+    )
     assert {short(r["kind"]) for r in got} == {
-        "ClinicalSign", "HistoryFinding", "HistologyFinding", "ElectromyographyFinding", "DeclinedInvestigation",
-        "SerologyFinding", "LaboratoryFinding", "ScreeningFinding"}
+        "ClinicalSign",
+        "HistoryFinding",
+        "HistologyFinding",
+        "ElectromyographyFinding",
+        "DeclinedInvestigation",
+        "SerologyFinding",
+        "LaboratoryFinding",
+        "ScreeningFinding",
+    }
 
 
 # --- mechanism ------------------------------------------------------------------------------------------
 
 EFALIZUMAB_TO_DM = {
-    ("efalizumab", "hasTarget", "cd11a"), ("efalizumab", "inhibitsProcess", "lfa1-icam1-interaction"),
-    ("cd11a", "subunitOf", "lfa-1"), ("lfa-1", "participatesIn", "lfa1-icam1-interaction"),
+    ("efalizumab", "hasTarget", "cd11a"),
+    ("efalizumab", "inhibitsProcess", "lfa1-icam1-interaction"),
+    ("cd11a", "subunitOf", "lfa-1"),
+    ("lfa-1", "participatesIn", "lfa1-icam1-interaction"),
     ("lfa1-icam1-interaction", "requiredFor", "lymphocyte-endothelial-attachment"),
     ("lymphocyte-endothelial-attachment", "requiredFor", "lymphocyte-skin-homing"),
     ("lymphocyte-skin-homing", "promotes", "t-cell-skin-recruitment"),
@@ -195,18 +305,33 @@ def test_mechanism_path_efalizumab_to_dermatomyositis(store) -> None:
 def test_mechanism_path_is_found_not_written(store) -> None:
     assert rows(store, "mechanism-path", drug="dmkgid:infliximab") == []  # TNF is not implicated in DM here
     assert rows(store, "mechanism-path", disease="dmkgid:psoriasis") == []
-    assert {(short(r["from"]), short(r["to"])) for r in rows(
-        store, "mechanism-path", drug="dmkgid:lfa-1")} == {
-        ("lfa-1", "lfa1-icam1-interaction"), ("lfa1-icam1-interaction", "lymphocyte-endothelial-attachment"),
+    assert {
+        (short(r["from"]), short(r["to"])) for r in rows(store, "mechanism-path", drug="dmkgid:lfa-1")
+    } == {
+        ("lfa-1", "lfa1-icam1-interaction"),
+        ("lfa1-icam1-interaction", "lymphocyte-endothelial-attachment"),
         ("lymphocyte-endothelial-attachment", "lymphocyte-skin-homing"),
-        ("lymphocyte-skin-homing", "t-cell-skin-recruitment"), ("t-cell-skin-recruitment", "dermatomyositis")}
+        ("lymphocyte-skin-homing", "t-cell-skin-recruitment"),
+        ("t-cell-skin-recruitment", "dermatomyositis"),
+    }
 
 
 def test_shared_mechanisms_of_dm_and_cle(store) -> None:
-    got = {(short(r["mechanism"]), short(r["linkA"]), int(r["claimsA"]), int(r["claimsB"]),
-            int(r["publicationsA"]), int(r["publicationsB"])) for r in rows(store, "shared-mechanisms")}
-    assert got == {("type-i-interferons", "implicatedIn", 2, 2, 2, 2),
-                   ("autoaggressive-lymphocyte-response", "implicatedIn", 1, 1, 1, 1)}
+    got = {
+        (
+            short(r["mechanism"]),
+            short(r["linkA"]),
+            int(r["claimsA"]),
+            int(r["claimsB"]),
+            int(r["publicationsA"]),
+            int(r["publicationsB"]),
+        )
+        for r in rows(store, "shared-mechanisms")
+    }
+    assert got == {
+        ("type-i-interferons", "implicatedIn", 2, 2, 2, 2),
+        ("autoaggressive-lymphocyte-response", "implicatedIn", 1, 1, 1, 1),
+    }
 
 
 HYPOTHESIS = """
@@ -229,22 +354,28 @@ def test_repurposing_candidates(built, store, dataset) -> None:
     got = plain_rows(augmented, query)
     assert {(short(r["drug"]), short(r["firstLink"]), short(r["mechanism"])) for r in got} == {
         ("efalizumab", "hasTarget", "lymphocyte-skin-homing"),
-        ("efalizumab", "inhibitsProcess", "lymphocyte-skin-homing")}
+        ("efalizumab", "inhibitsProcess", "lymphocyte-skin-homing"),
+    }
     other = rdflib.Dataset(default_union=True)
     other.parse(str(built.nquads), format="nquads")
     other.parse(data=HYPOTHESIS, format="turtle")
-    assert sorted(map(repr, oxigraph_answer(augmented, query)[1])) == \
-        sorted(map(repr, rdflib_answer(other, query)[1]))
+    assert sorted(map(repr, oxigraph_answer(augmented, query)[1])) == sorted(
+        map(repr, rdflib_answer(other, query)[1])
+    )
 
 
 # --- drugs ----------------------------------------------------------------------------------------------
 
+
 def test_drug_disease_evidence_efalizumab(store) -> None:
     got = rows(store, "drug-disease-evidence")
-    assert {(short(r["claim"]), short(r["direction"]), short(r["design"]), short(r["level"]), r["patients"])
-            for r in got} == {
+    assert {
+        (short(r["claim"]), short(r["direction"]), short(r["design"]), short(r["level"]), r["patients"])
+        for r in got
+    } == {
         ("claim-letter-case-efalizumab-helped", "supports", "caseReport", "level4", "1"),
-        ("claim-letter-case-efalizumab-stable", "supports", "caseReport", "level4", "1")}
+        ("claim-letter-case-efalizumab-stable", "supports", "caseReport", "level4", "1"),
+    }
     assert all(short(r["source"]) == "letter" and "refNumber" not in r for r in got)
 
 
@@ -258,23 +389,37 @@ def test_drug_disease_evidence_prednisolone_includes_corticosteroid_claims(store
         "claim-letter-recalcitrant-courses": ("Corticosteroid", "refutes"),
     }
     cited = [r for r in got if "refNumber" in r]
-    assert [(r["refNumber"], short(r["refPublication"]), r["assignmentStatus"], short(r["design"]))
-            for r in cited] == [("8", "pub-dalakas-2003", "unverified", "narrativeReview")]
+    assert [
+        (r["refNumber"], short(r["refPublication"]), r["assignmentStatus"], short(r["design"])) for r in cited
+    ] == [("8", "pub-dalakas-2003", "unverified", "narrativeReview")]
 
 
 def test_drug_disease_evidence_rituximab_cites_levine_with_pmid(store) -> None:
     got = rows(store, "drug-disease-evidence", drug="dmkgid:rituximab")
     assert {(short(r["claim"]), short(r["design"]), short(r["level"])) for r in got} == {
         ("claim-letter-rituximab-in-dm", "openLabelPilotStudy", "level4"),
-        ("claim-ref-14-rituximab-pilot-improvement", "openLabelPilotStudy", "level4")}
+        ("claim-ref-14-rituximab-pilot-improvement", "openLabelPilotStudy", "level4"),
+    }
     ref = next(r for r in got if "refNumber" in r)
-    assert (ref["refNumber"], ref["refPmid"], ref["refPmidStatus"], ref["assignmentStatus"]) == \
-        ("14", "15692974", "verified", "unverified")
+    assert (ref["refNumber"], ref["refPmid"], ref["refPmidStatus"], ref["assignmentStatus"]) == (
+        "14",
+        "15692974",
+        "verified",
+        "unverified",
+    )
 
 
 def test_other_diseases_of_efalizumab(store) -> None:
-    got = {(short(r["other"]), short(r["relation"]), short(r["direction"]), int(r["claims"]),
-            int(r["publications"])) for r in rows(store, "drug-other-diseases")}
+    got = {
+        (
+            short(r["other"]),
+            short(r["relation"]),
+            short(r["direction"]),
+            int(r["claims"]),
+            int(r["publications"]),
+        )
+        for r in rows(store, "drug-other-diseases")
+    }
     assert got == {
         ("psoriasis", "developedFor", "supports", 1, 1),
         ("allergic-asthma", "reportedEffectiveIn", "supports", 2, 2),
@@ -285,39 +430,69 @@ def test_other_diseases_of_efalizumab(store) -> None:
 
 def test_drugs_by_target(store) -> None:
     got = rows(store, "drugs-by-target")
-    assert [(short(r["drug"]), short(r["directTarget"]), r["directTargetXref"]) for r in got] == \
-        [("efalizumab", "cd11a", "HGNC:6148")]
-    assert [short(r["drug"]) for r in rows(store, "drugs-by-target", target="dmkgid:tnf-alpha")] == ["infliximab"]
+    assert [(short(r["drug"]), short(r["directTarget"]), r["directTargetXref"]) for r in got] == [
+        ("efalizumab", "cd11a", "HGNC:6148")
+    ]
+    assert [short(r["drug"]) for r in rows(store, "drugs-by-target", target="dmkgid:tnf-alpha")] == [
+        "infliximab"
+    ]
     assert [short(r["drug"]) for r in rows(store, "drugs-by-target", target="dmkgid:cd20")] == ["rituximab"]
-    assert [short(r["drug"]) for r in rows(store, "drugs-by-target", target="dmkgid:dhfr")] == ["methotrexate"]
+    assert [short(r["drug"]) for r in rows(store, "drugs-by-target", target="dmkgid:dhfr")] == [
+        "methotrexate"
+    ]
 
 
 def test_drug_classes_come_from_the_reasoner(store) -> None:
     got = [(short(r["drug"]), short(r["class"])) for r in rows(store, "drugs-by-inferred-class")]
-    assert got == [("efalizumab", "AntiCD11aAgent"), ("infliximab", "TNFInhibitor"), ("rituximab", "AntiCD20Agent")]
+    assert got == [
+        ("efalizumab", "AntiCD11aAgent"),
+        ("infliximab", "TNFInhibitor"),
+        ("rituximab", "AntiCD20Agent"),
+    ]
 
 
 def test_drugs_in_class(store) -> None:
-    assert [(short(r["drug"]), r["inferred"]) for r in rows(store, "drugs-in-class")] == [("infliximab", "true")]
-    assert [(short(r["drug"]), short(r["directClass"]), r["inferred"]) for r in rows(
-        store, "drugs-in-class", **{"class": "dmkg:LFA1Antagonist"})] == [("efalizumab", "AntiCD11aAgent", "true")]
+    assert [(short(r["drug"]), r["inferred"]) for r in rows(store, "drugs-in-class")] == [
+        ("infliximab", "true")
+    ]
+    assert [
+        (short(r["drug"]), short(r["directClass"]), r["inferred"])
+        for r in rows(store, "drugs-in-class", **{"class": "dmkg:LFA1Antagonist"})
+    ] == [("efalizumab", "AntiCD11aAgent", "true")]
     antibodies = rows(store, "drugs-in-class", **{"class": "dmkg:MonoclonalAntibody"})
     assert [(short(r["drug"]), r["inferred"]) for r in antibodies] == [
-        ("efalizumab", "false"), ("infliximab", "false"), ("rituximab", "false")]
+        ("efalizumab", "false"),
+        ("infliximab", "false"),
+        ("rituximab", "false"),
+    ]
     corticosteroids = rows(store, "drugs-in-class", **{"class": "dmkg:Corticosteroid"})
-    assert [(short(r["drug"]), short(r["directClass"])) for r in corticosteroids] == [("prednisolone", "Glucocorticoid")]
+    assert [(short(r["drug"]), short(r["directClass"])) for r in corticosteroids] == [
+        ("prednisolone", "Glucocorticoid")
+    ]
 
 
 def test_drug_summary_construct(store) -> None:
-    triples = {(short(t.subject.value), short(t.predicate.value), t.object.value) for t in store.query(
-        BY_NAME["drug-summary"].sparql, use_default_graph_as_union=True,
-        substitutions=BY_NAME["drug-summary"].bind({}))}
+    triples = {
+        (short(t.subject.value), short(t.predicate.value), t.object.value)
+        for t in store.query(
+            BY_NAME["drug-summary"].sparql,
+            use_default_graph_as_union=True,
+            substitutions=BY_NAME["drug-summary"].bind({}),
+        )
+    }
     facts = {(p.rsplit("#", 1)[-1], short(o)) for s, p, o in triples if s == "efalizumab"}
-    assert {("hasTarget", "cd11a"), ("inhibitsProcess", "lfa1-icam1-interaction"),
-            ("appliedToTreat", "dermatomyositis"), ("developedFor", "psoriasis"),
-            ("reportedEffectiveIn", "allergic-asthma"), ("studiedInTrialFor", "kidney-transplant-rejection"),
-            ("type", "AntiCD11aAgent"), ("type", "MonoclonalAntibody"), ("hasDbXref", "DRUGBANK:DB00095"),
-            ("hasExactSynonym", "Raptiva")} <= facts
+    assert {
+        ("hasTarget", "cd11a"),
+        ("inhibitsProcess", "lfa1-icam1-interaction"),
+        ("appliedToTreat", "dermatomyositis"),
+        ("developedFor", "psoriasis"),
+        ("reportedEffectiveIn", "allergic-asthma"),
+        ("studiedInTrialFor", "kidney-transplant-rejection"),
+        ("type", "AntiCD11aAgent"),
+        ("type", "MonoclonalAntibody"),
+        ("hasDbXref", "DRUGBANK:DB00095"),
+        ("hasExactSynonym", "Raptiva"),
+    } <= facts
     subjects = {s for s, _, _ in triples}
     assert "rituximab" not in subjects and "infliximab" not in subjects
     assert ("cd11a", "http://www.w3.org/2000/01/rdf-schema#label", "CD11a") in triples
@@ -325,20 +500,41 @@ def test_drug_summary_construct(store) -> None:
 
 # --- provenance and references -------------------------------------------------------------------------
 
+
 def test_statement_provenance(store) -> None:
     got = rows(store, "statement-provenance")
-    assert {(short(r["claim"]), r["graph"], r["refNumber"], short(r["refPublication"]), r["assignmentStatus"])
-            for r in got} == {
-        ("claim-letter-efalizumab-blocks-lfa1-icam1", "https://w3id.org/dmkg/graph/letter/assertion", "9",
-         "pub-jullien-2004", "unverified"),
-        ("claim-letter-efalizumab-blocks-lfa1-icam1", "https://w3id.org/dmkg/graph/letter/assertion", "10",
-         "pub-schoen-2003", "unverified")}
+    assert {
+        (short(r["claim"]), r["graph"], r["refNumber"], short(r["refPublication"]), r["assignmentStatus"])
+        for r in got
+    } == {
+        (
+            "claim-letter-efalizumab-blocks-lfa1-icam1",
+            "https://w3id.org/dmkg/graph/letter/assertion",
+            "9",
+            "pub-jullien-2004",
+            "unverified",
+        ),
+        (
+            "claim-letter-efalizumab-blocks-lfa1-icam1",
+            "https://w3id.org/dmkg/graph/letter/assertion",
+            "10",
+            "pub-schoen-2003",
+            "unverified",
+        ),
+    }
     assert got[0]["quote"] == "The molecule blocks the inter- action between LFA1 and ICAM1"
     assert got[0]["section"] == "discussion"
-    tnf = rows(store, "statement-provenance", subject="dmkgid:infliximab", predicate="dmkg:hasTarget",
-               object="dmkgid:tnf-alpha")
+    tnf = rows(
+        store,
+        "statement-provenance",
+        subject="dmkgid:infliximab",
+        predicate="dmkg:hasTarget",
+        object="dmkgid:tnf-alpha",
+    )
     assert {(short(r["claim"]), r.get("refNumber")) for r in tnf} == {
-        ("claim-entities-infliximab-targets-tnf-alpha", None), ("claim-letter-infliximab-targets-tnf", "15")}
+        ("claim-entities-infliximab-targets-tnf-alpha", None),
+        ("claim-letter-infliximab-targets-tnf", "15"),
+    }
 
 
 def test_reference_list(store) -> None:
@@ -346,8 +542,11 @@ def test_reference_list(store) -> None:
     assert [int(r["number"]) for r in got] == list(range(1, 17))
     assert {r["assignmentStatus"] for r in got} == {"unverified"}
     by_number = {int(r["number"]): r for r in got}
-    assert (short(by_number[4]["publication"]), by_number[4]["doi"], by_number[4]["doiStatus"]) == \
-        ("pub-wenzel-2006", "10.1111/j.1365-2230.2006.02150.x", "verified")
+    assert (short(by_number[4]["publication"]), by_number[4]["doi"], by_number[4]["doiStatus"]) == (
+        "pub-wenzel-2006",
+        "10.1111/j.1365-2230.2006.02150.x",
+        "verified",
+    )
     assert "pmid" not in by_number[4]
     assert (by_number[11]["pmid"], by_number[11]["pmidStatus"]) == ("12897739", "verified")
     assert (by_number[1]["pmid"], by_number[1]["pmidStatus"]) == ("15852401", "unverified, from memory")
@@ -356,6 +555,7 @@ def test_reference_list(store) -> None:
 
 
 # --- statistics -----------------------------------------------------------------------------------------
+
 
 def _quads(built) -> list[tuple[str, str, str, str]]:
     out = []
@@ -371,12 +571,19 @@ def test_graph_sizes_match_the_export(built, store) -> None:
         expected[g] = expected.get(g, 0) + 1
     got = {r["graph"]: int(r["triples"]) for r in rows(store, "graph-sizes")}
     assert got == expected
-    assert {"https://w3id.org/dmkg/graph/ontology", "https://w3id.org/dmkg/graph/inferred",
-            "https://w3id.org/dmkg/graph/letter/assertion", "https://w3id.org/dmkg/graph/ref-16/pubinfo"} <= set(got)
+    assert {
+        "https://w3id.org/dmkg/graph/ontology",
+        "https://w3id.org/dmkg/graph/inferred",
+        "https://w3id.org/dmkg/graph/letter/assertion",
+        "https://w3id.org/dmkg/graph/ref-16/pubinfo",
+    } <= set(got)
 
 
 def test_class_counts(built, store) -> None:
-    got = {short(r["class"]): (int(r["individuals"]), int(r["inferredOnly"])) for r in rows(store, "class-counts")}
+    got = {
+        short(r["class"]): (int(r["individuals"]), int(r["inferredOnly"]))
+        for r in rows(store, "class-counts")
+    }
     rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
     claims = {s for s, p, o, _ in _quads(built) if p == rdf_type and o == f"<{V}Claim>"}
     assert got["Claim"] == (len(claims), 0)
