@@ -71,8 +71,13 @@ def run_size(size: int, args: argparse.Namespace) -> dict:
         only=QUICK_QUERIES if args.quick else None,
         log=lambda m: print(m, file=sys.stderr))
     print(f"[{quads} quads] worker-pool probe ...", file=sys.stderr)
-    return {"size": size, "file": nq.name, "quads": quads, "load": res_load, "queries": res_q,
-            "probe": run_probe(work / "dmkg" / "store", args.seconds)}
+    out = {"size": size, "file": nq.name, "quads": quads, "load": res_load, "queries": res_q,
+           "probe": run_probe(work / "dmkg" / "store", args.seconds)}
+    if args.profile and size == max(int(float(s)) for s in args.sizes.split(",")):
+        from benchmarks.profile_pool import profile
+        out["profiles"] = [profile(work / "dmkg" / "store", q, args.profile_seconds)
+                           for q in args.profile.split(",")]
+    return out
 
 
 def run_probe(store: Path, seconds: float) -> dict:
@@ -212,6 +217,24 @@ def report(results: list[dict], meta: dict, argv: list[str], elapsed: float) -> 
                           f"{row[f'ratio_rps@{c}']:.2f}"]
             out.append(f"| {name} | " + " | ".join(cells) + " |")
         out.append("")
+    for r in results:
+        for prof in r.get("profiles", []):
+            out.append(f"## Profile: `{prof.get('query')}` through the worker pool at {r['quads']:,} quads\n")
+            if "error" in prof:
+                out.append(f"Not run: {prof['error']}\n")
+                continue
+            total = sum(prof["samples"].values()) or 1
+            shares = ", ".join(f"{k} {v / total:.0%}" for k, v in prof["samples"].items())
+            out.append(f"`benchmarks/profile_pool.py`: py-spy `--subprocesses` at 250 Hz, {prof['clients']} "
+                       f"client threads, 2 workers, {prof['seconds']:g} s; "
+                       f"{_f(prof['rps_under_profiler'], 0)} requests/s under the profiler. "
+                       f"Samples by side: {shares} (py-spy counts threads blocked in a read/poll as "
+                       "samples too: they mark waiting, not CPU).\n")
+            out.append("| side | leaf function | samples | share of side |")
+            out.append("|---|---|---:|---:|")
+            for side, fn, n in prof["top_leaves"]:
+                out.append(f"| {side} | `{fn}` | {n} | {n / (prof['samples'].get(side) or 1):.0%} |")
+            out.append("")
     return "\n".join(out) + "\n"
 
 
@@ -229,6 +252,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--load-repeat", type=int, default=None)
     ap.add_argument("--load-timeout", type=float, default=3600.0)
     ap.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
+    ap.add_argument("--profile", default="",
+                    help="comma-separated standard queries to profile through dmkg's worker pool with py-spy "
+                         "at the largest size, e.g. point-lookup,optional-heavy")
+    ap.add_argument("--profile-seconds", type=float, default=5.0)
     args = ap.parse_args(argv)
     quick = args.quick
     args.seconds = args.seconds or (1.5 if quick else 10.0)
