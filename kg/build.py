@@ -1,4 +1,4 @@
-"""`dmkg build`: sources + ontology -> RDF -> HermiT -> SHACL -> release files and pyoxigraph store.
+"""`dmkg build`: sources + ontology -> RDF -> SHACL -> `dmkg validate` (OWL API, HermiT, QC) -> store.
 
 Everything is computed and checked before anything is written, and every write is atomic, so a bad
 source file or an inconsistent ontology leaves the previous release files and store untouched.
@@ -19,13 +19,13 @@ import yaml
 from rdflib import Graph, URIRef
 
 from kg import ontology_release
-from kg.hermit import reason_file
 from kg.paths import RELEASE_FULL, SOURCES_DIR, build_dir, default_store, report_text
 from kg.quotes import check_letter_quotes
 from kg.read_sources import SourceError, line_of, read_sources
 from kg.shacl import check_shapes
 from kg.store import load_store, write_nquads
 from kg.transform import TransformError, build_dataset
+from kg.validate import validate_release_files
 from kg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, RDF
 
 
@@ -41,6 +41,7 @@ class BuildReport:
     graphs: dict[str, int] = field(default_factory=dict)
     classes: dict[str, int] = field(default_factory=dict)
     reasoner: dict[str, object] = field(default_factory=dict)
+    validation: dict[str, list[str]] = field(default_factory=dict)
     shacl_violations: list[str] = field(default_factory=list)
     quote_check: str = ""
     timings: dict[str, float] = field(default_factory=dict)
@@ -115,24 +116,27 @@ def build(
         raise BuildError("SHACL validation failed:\n  " + "\n  ".join(report.shacl_violations))
     done("SHACL validation")
 
-    step("reasoning (HermiT)")
+    step("validate releases (OWL API, OWL 2 DL, HermiT, QC)")
     with tempfile.TemporaryDirectory() as tmp:
-        full_file = Path(tmp) / RELEASE_FULL.name
-        full_file.write_bytes(files[RELEASE_FULL])
-        result = reason_file(full_file)
-    report.reasoner = {
-        "reasoner": "HermiT (owlready2)", "consistent": result.consistent,
-        "unsatisfiable_classes": result.unsatisfiable, "inferred_types": len(result.inferred_types),
-        "inferred_subclasses": len(result.inferred_subclasses), "seconds": round(result.seconds, 3),
-    }
-    if not result.consistent:
-        raise BuildError(f"the ontology with its individuals is inconsistent: {result.error}")
-    if result.unsatisfiable:
-        raise BuildError(f"unsatisfiable classes: {', '.join(result.unsatisfiable)}")
+        for path, data in files.items():
+            (Path(tmp) / path.name).write_bytes(data)
+        validation = validate_release_files([Path(tmp) / path.name for path in files])
+    report.validation = {f.path.name: [f"{x.check} {x.subject} {x.detail}".strip() for x in f.findings]
+                         for f in validation.files}
+    result = next(f.reasoning for f in validation.files if f.path.name == RELEASE_FULL.name)
+    if result is not None:
+        report.reasoner = {
+            "reasoner": "HermiT (owlready2)", "consistent": result.consistent,
+            "unsatisfiable_classes": result.unsatisfiable, "inferred_types": len(result.inferred_types),
+            "inferred_subclasses": len(result.inferred_subclasses), "seconds": round(result.seconds, 3),
+        }
+    if not validation.ok or result is None:
+        findings = [f"{path.name}: {f.check} {f.subject} {f.detail}".strip() for path, f in validation.findings]
+        raise BuildError("ontology validation failed:\n  " + "\n  ".join(findings))
     inferred = Graph()
     for s, p, o in result.inferred_triples():
         inferred.add((URIRef(s), URIRef(p), URIRef(o)))
-    done("reasoning (HermiT)")
+    done("validate releases (OWL API, OWL 2 DL, HermiT, QC)")
 
     step("write store")
     lines = _nquad_lines(release, ONTOLOGY_GRAPH) + _nquad_lines(inferred, INFERRED_GRAPH)

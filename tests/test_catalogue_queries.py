@@ -397,7 +397,7 @@ def test_drug_disease_evidence_prednisolone_includes_corticosteroid_claims(store
 def test_drug_disease_evidence_rituximab_cites_levine_with_pmid(store) -> None:
     got = rows(store, "drug-disease-evidence", drug="dmkgid:rituximab")
     assert {(short(r["claim"]), short(r["design"]), short(r["level"])) for r in got} == {
-        ("claim-letter-rituximab-in-dm", "openLabelPilotStudy", "level4"),
+        ("claim-letter-rituximab-in-dm", "citedLiterature", "notGraded"),
         ("claim-ref-14-rituximab-pilot-improvement", "openLabelPilotStudy", "level4"),
     }
     ref = next(r for r in got if "refNumber" in r)
