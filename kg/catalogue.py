@@ -143,7 +143,7 @@ class NamedQuery:
 
 
 def load_catalogue(directory: Path | None = None) -> list[NamedQuery]:
-    """Read every ``NNN-name.rq`` file of ``directory`` (default: the repo's queries/catalogue), in file order."""
+    """Read every ``NNN-name.rq`` file of ``directory`` (default: queries/catalogue), in file order."""
     directory = CATALOGUE_DIR if directory is None else Path(directory)
     if not directory.is_dir():
         return []
@@ -219,7 +219,8 @@ def _check_binds(path: Path, sparql: str, params: tuple[Param, ...]) -> None:
     variables a SELECT *projects*: ``SELECT ?drug ?target`` or ``SELECT *``, and ``GROUP BY ?drug`` with
     aggregates."""
     substitutions = {
-        Variable(p.name): p.parse(p.default if p.default is not None else _SAMPLE_VALUES[p.type]) for p in params
+        Variable(p.name): p.parse(p.default if p.default is not None else _SAMPLE_VALUES[p.type])
+        for p in params
     }
     try:
         Store().query(sparql, substitutions=substitutions or None)
@@ -246,7 +247,8 @@ def _read_params(path: Path, header_lines: list[str], raw: object) -> list[Param
         kind = spec.get("type", "string")
         if kind not in PARAM_TYPES:
             raise CatalogueError(
-                f"{path}:{line}: parameter {name!r} has unknown type {kind!r} (one of {', '.join(PARAM_TYPES)})"
+                f"{path}:{line}: parameter {name!r} has unknown type {kind!r} "
+                f"(one of {', '.join(PARAM_TYPES)})"
             )
         default = spec.get("default")
         if isinstance(default, bool):

@@ -1,0 +1,42 @@
+"""The endpoint's settings and their safe defaults, in one place.
+
+Each value can be overridden by ``create_app(test_config)``, by an instance ``config.py``, or by an
+environment variable ``DMKG_<NAME>`` (Flask ``from_prefixed_env``; values are read as JSON when they
+parse, so ``DMKG_QUERY_TIMEOUT_S=5`` is a number). ``dmkg serve`` options map onto the same names.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULTS: dict[str, object] = {
+    # the pyoxigraph store directory to serve (any store, not only dmkg's own build)
+    "STORE_PATH": str(Path(__file__).resolve().parent.parent / "build" / "store"),
+    # minted IRIs are BASE_IRI + request path, e.g. https://w3id.org/dmkg/id/drug/efalizumab
+    "BASE_IRI": "https://w3id.org/dmkg",
+    # hard limit per query, wall clock, including the wait for a free worker
+    "QUERY_TIMEOUT_S": 30.0,
+    # long-lived worker processes holding Store.read_only(STORE_PATH); a timed-out one is killed and replaced
+    "QUERY_WORKERS": max(2, os.cpu_count() or 2),
+    # a result larger than this is refused with 413 (never silently truncated)
+    "MAX_RESULT_BYTES": 64 * 1024 * 1024,
+    # request body limit (Flask answers 413) and URL limit (we answer 414)
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "MAX_URL_LENGTH": 64 * 1024,
+    # deepest bracket nesting accepted; pyoxigraph's parser overflows its stack at a few thousand
+    "MAX_NESTING_DEPTH": 128,
+    # SERVICE / LOAD targets that may be contacted; empty = no outbound request, ever
+    "ALLOWED_REMOTE_ENDPOINTS": [],
+    # SPARQL Update and Graph Store writes: off unless enabled *and* a bearer token is set
+    "ENABLE_UPDATES": False,
+    "UPDATE_TOKEN": None,
+    # CORS for the read-only API: any origin, no credentials (never "*" with credentials)
+    "CORS_ORIGINS": "*",
+    # dataset metadata for the VoID description
+    "DATASET_TITLE": "dmkg: recalcitrant dermatomyositis treated with efalizumab",
+    "DATASET_LICENSE": "https://creativecommons.org/licenses/by/4.0/",
+    # where the named queries live (None: the repo's queries/catalogue)
+    "CATALOGUE_DIR": None,
+    "ACCESS_LOG": True,
+}

@@ -1,0 +1,374 @@
+"""Query evaluation in a pool of long-lived worker processes, each holding ``Store.read_only(path)``.
+
+Why processes: pyoxigraph has no timeout and an evaluation blocks inside ``Store.query`` (no thread
+can stop it), and a pathological query can crash the evaluating process. A worker that passes its
+deadline is killed and replaced; a worker that dies is replaced; the web process never runs a query.
+Why long-lived: opening the store and forking per query costs far more than a heavy query's overhead
+on a warm worker. Results are serialised by pyoxigraph inside the worker, straight to bytes, up to
+``max_bytes`` — so the client gets either the complete result or a clear error, never a cut-off body.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import multiprocessing
+import queue
+import signal
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+from flask import Flask, current_app
+from pyoxigraph import (
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    QueryTriples,
+    RdfFormat,
+    Store,
+    Variable,
+)
+
+from server.errors import (
+    BadRequestError,
+    EndpointError,
+    QueryTimeoutError,
+    ResultTooLargeError,
+    ServerBusyError,
+    StoreUnavailableError,
+    WorkerCrashError,
+)
+
+log = logging.getLogger("dmkg.server")
+
+_START_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class QueryTask:
+    """Everything a worker needs to evaluate and serialise one query (picklable)."""
+
+    sparql: str
+    results_type: str | None = "application/sparql-results+json"  # for SELECT/ASK; None = not acceptable
+    graph_type: str | None = "text/turtle"  # for CONSTRUCT/DESCRIBE; None = not acceptable
+    # the request's dataset (default-graph-uri / named-graph-uri); None: not named by the request
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    # without a request dataset: the default graph is the union of all graphs, unless the query has FROM
+    union_default_graph: bool = True
+    substitutions: Mapping[str, NamedNode | Literal] = field(default_factory=dict)
+    max_bytes: int = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    body: bytes
+    media_type: str
+    form: str  # "select", "ask" or "graph"
+    eval_ms: float
+
+
+class _ResultTooLarge(Exception):
+    pass
+
+
+class _CappedSink:
+    """A write-only file for pyoxigraph's serialisers that refuses to grow past ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _ResultTooLarge()
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _evaluate(store: Store, task: QueryTask) -> tuple:
+    """Run one task inside a worker; returns a picklable ("ok", ...) or ("error", kind, message) tuple."""
+    started = time.perf_counter()
+    options: dict = {}
+    if task.default_graphs is not None or task.named_graphs is not None:
+        options["default_graph"] = [NamedNode(g) for g in task.default_graphs or ()]
+        options["named_graphs"] = [NamedNode(g) for g in task.named_graphs or ()]
+    elif task.union_default_graph:
+        options["use_default_graph_as_union"] = True
+    if task.substitutions:
+        options["substitutions"] = {Variable(k): v for k, v in task.substitutions.items()}
+    try:
+        result = store.query(task.sparql, **options)
+        if isinstance(result, QueryTriples):
+            form, media_type = "graph", task.graph_type
+        elif isinstance(result, QueryBoolean):
+            form, media_type = "ask", task.results_type
+        else:
+            form, media_type = "select", task.results_type
+        if media_type is None:
+            return ("error", "not_acceptable", form)
+        if form == "graph":
+            fmt: RdfFormat | QueryResultsFormat = RdfFormat.from_media_type(media_type)
+        else:
+            fmt = QueryResultsFormat.from_media_type(media_type)
+        sink = _CappedSink(task.max_bytes)
+        result.serialize(sink, fmt)
+    except SyntaxError as error:
+        return ("error", "syntax", str(error))
+    except _ResultTooLarge:
+        return ("error", "too_large", str(task.max_bytes))
+    except Exception as error:  # evaluation errors: the message is oxigraph's, safe to show
+        return ("error", "evaluation", f"{type(error).__name__}: {error}")
+    elapsed = (time.perf_counter() - started) * 1000
+    return ("ok", b"".join(sink.chunks), fmt.media_type, form, elapsed)
+
+
+def _worker_main(store_path: str, conn: Connection) -> None:
+    """A worker's life: open the store, say ready, then evaluate tasks until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it closes our pipe
+    try:
+        store = Store.read_only(store_path)
+    except Exception as error:
+        conn.send(("fatal", f"cannot open the store at {store_path}: {error}"))
+        return
+    conn.send(("ready",))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(_evaluate(store, task))
+
+
+def _writer_main(store_path: str, sparql: str, conn: Connection) -> None:
+    """A one-shot writer: the store is opened writable only for the duration of one update."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        store = Store(store_path)
+        store.update(sparql)
+        store.flush()
+    except SyntaxError as error:
+        conn.send(("error", "syntax", str(error)))
+        return
+    except Exception as error:
+        conn.send(("error", "evaluation", f"{type(error).__name__}: {error}"))
+        return
+    conn.send(("ok",))
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+
+
+class WorkerPool:
+    """A fixed number of query workers; ``run`` lends one to a request and enforces the deadline."""
+
+    def __init__(self, store_path: str, size: int) -> None:
+        self.store_path = store_path
+        self.size = size
+        self.replaced = 0
+        self._ctx = multiprocessing.get_context("forkserver")
+        self._ctx.set_forkserver_preload(["server.executor"])
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._closed = False
+        self._lock = threading.Lock()
+        self._writer_lock = threading.Lock()
+        workers = [self._start_worker() for _ in range(size)]
+        for worker in workers:
+            self._idle.put(worker)
+
+    def _start_worker(self) -> _Worker:
+        parent_conn, child_conn = self._ctx.Pipe()
+        process = self._ctx.Process(
+            target=_worker_main, args=(self.store_path, child_conn), name="dmkg-query-worker", daemon=True
+        )
+        process.start()
+        child_conn.close()
+        if not parent_conn.poll(_START_TIMEOUT_S):
+            process.kill()
+            raise StoreUnavailableError(f"a query worker did not start within {_START_TIMEOUT_S:g} s")
+        try:
+            hello = parent_conn.recv()
+        except (EOFError, OSError):
+            hello = ("fatal", "a query worker died while opening the store")
+        if hello[0] != "ready":
+            process.join(5)
+            raise StoreUnavailableError(hello[1])
+        return _Worker(process, parent_conn)
+
+    def _discard(self, worker: _Worker) -> None:
+        """Kill a worker (timed out or dead) and start its replacement in the background."""
+        worker.process.kill()
+        worker.process.join(5)
+        worker.conn.close()
+        if not self._closed:
+            threading.Thread(target=self._replace, name="dmkg-worker-replacer", daemon=True).start()
+
+    def _replace(self) -> None:
+        delay = 0.1
+        while not self._closed:
+            try:
+                worker = self._start_worker()
+            except Exception as error:  # keep trying: a transient failure must not shrink the pool forever
+                log.error("could not start a replacement query worker: %s", error)
+                time.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                continue
+            with self._lock:
+                self.replaced += 1
+            self._idle.put(worker)
+            return
+
+    def _acquire(self, deadline: float) -> _Worker:
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                worker = self._idle.get(timeout=max(remaining, 0.001))
+            except queue.Empty:
+                raise ServerBusyError(
+                    f"All {self.size} query workers stayed busy for the whole time limit; try again later.",
+                    {"Retry-After": "5"},
+                ) from None
+            if worker.process.is_alive():
+                return worker
+            self._discard(worker)
+
+    def run(self, task: QueryTask, timeout_s: float) -> QueryResult:
+        """Evaluate ``task`` within ``timeout_s`` (wait for a worker included) or raise an EndpointError."""
+        if self._closed:
+            raise StoreUnavailableError("the server is shutting down")
+        deadline = time.monotonic() + timeout_s
+        worker: _Worker | None = self._acquire(deadline)
+        try:
+            worker.conn.send(task)
+            if not worker.conn.poll(max(deadline - time.monotonic(), 0)):
+                self._discard(worker)
+                worker = None
+                raise QueryTimeoutError(
+                    f"Query timed out: it ran longer than the limit of {timeout_s:g} s and was stopped. "
+                    "Narrow it (LIMIT, more specific patterns) or ask the operator for a longer limit.",
+                    {"Retry-After": "1"},
+                )
+            reply = worker.conn.recv()
+        except (EOFError, OSError):
+            if worker is not None:
+                self._discard(worker)
+                worker = None
+            raise WorkerCrashError(
+                "The query worker died while evaluating this query (it was replaced); "
+                "the query may be too deeply nested or too large."
+            ) from None
+        finally:
+            if worker is not None:
+                self._idle.put(worker)
+        return _reply_to_result(reply, task)
+
+    def update(self, sparql: str, timeout_s: float) -> None:
+        """Apply a SPARQL Update in a writer process (one at a time), killed at the deadline."""
+        deadline = time.monotonic() + timeout_s
+        if not self._writer_lock.acquire(timeout=timeout_s):
+            raise ServerBusyError("Another update is still running; try again later.", {"Retry-After": "5"})
+        parent_conn, child_conn = self._ctx.Pipe()
+        process = self._ctx.Process(
+            target=_writer_main, args=(self.store_path, sparql, child_conn), name="dmkg-writer", daemon=True
+        )
+        try:
+            process.start()
+            child_conn.close()
+            reply = None
+            if parent_conn.poll(max(deadline - time.monotonic(), 0)):
+                reply = parent_conn.recv()
+        except (EOFError, OSError):
+            reply = ("error", "evaluation", "the update process died")
+        finally:
+            process.kill()  # a no-op if it has finished; stops it at the deadline otherwise
+            process.join(5)
+            parent_conn.close()
+            self._writer_lock.release()
+        if reply is None:
+            raise QueryTimeoutError(f"Update timed out after {timeout_s:g} s and was stopped.")
+        if reply[0] != "ok":
+            if reply[1] == "syntax":
+                raise BadRequestError(f"Update syntax error: {reply[2]}")
+            raise EndpointError(f"Update failed: {reply[2]}")
+
+    def select(self, sparql: str, timeout_s: float, **task_options) -> list[dict[str, dict]]:
+        """Run a SELECT for the server's own use (pages, VoID); rows as SPARQL-JSON term dicts."""
+        task = QueryTask(
+            sparql, results_type="application/sparql-results+json", graph_type=None, **task_options
+        )
+        result = self.run(task, timeout_s)
+        return json.loads(result.body)["results"]["bindings"]
+
+    def run_ask(self, sparql: str, timeout_s: float, **task_options) -> bool:
+        """Run an ASK for the server's own use."""
+        task = QueryTask(
+            sparql, results_type="application/sparql-results+json", graph_type=None, **task_options
+        )
+        return bool(json.loads(self.run(task, timeout_s).body)["boolean"])
+
+    def stats(self) -> dict[str, int]:
+        return {"workers": self.size, "idle": self._idle.qsize(), "replaced": self.replaced}
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            worker.conn.close()
+            worker.process.kill()
+            worker.process.join(5)
+
+
+def _reply_to_result(reply: tuple, task: QueryTask) -> QueryResult:
+    if reply[0] == "ok":
+        _, body, media_type, form, eval_ms = reply
+        return QueryResult(body, media_type, form, eval_ms)
+    kind, detail = reply[1], reply[2]
+    if kind == "syntax":
+        raise BadRequestError(f"Query syntax error: {detail}")
+    if kind == "not_acceptable":
+        from server.formats import not_acceptable
+
+        raise not_acceptable(detail)
+    if kind == "too_large":
+        raise ResultTooLargeError(
+            f"The result is larger than the limit of {int(detail):,} bytes; nothing was sent. "
+            "Add a LIMIT, select fewer variables or use a more specific pattern."
+        )
+    raise EndpointError(f"Query evaluation failed: {detail}")
+
+
+def init_app(app: Flask) -> None:
+    """Close the app's pool (if one was started) when the process exits."""
+    atexit.register(lambda: app.extensions.get("dmkg_pool") and app.extensions["dmkg_pool"].close())
+
+
+_pool_lock = threading.Lock()
+
+
+def get_pool() -> WorkerPool:
+    """The current app's worker pool, started on first use (``dmkg serve`` starts it before listening)."""
+    app = current_app._get_current_object()
+    pool = app.extensions.get("dmkg_pool")
+    if pool is None:
+        with _pool_lock:
+            pool = app.extensions.get("dmkg_pool")
+            if pool is None:
+                pool = WorkerPool(str(app.config["STORE_PATH"]), int(app.config["QUERY_WORKERS"]))
+                app.extensions["dmkg_pool"] = pool
+    return pool

@@ -1,0 +1,24 @@
+"""``/health``: answers 200 only when a query worker really evaluates a query within a short deadline."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from server.errors import EndpointError
+from server.executor import QueryTask, get_pool
+
+bp = Blueprint("health", __name__)
+
+HEALTH_TIMEOUT_S = 5.0
+
+
+@bp.get("/health")
+def health() -> Response:
+    pool = get_pool()
+    try:
+        pool.run(QueryTask("ASK {}"), HEALTH_TIMEOUT_S)
+    except EndpointError as error:
+        response = jsonify(status="unavailable", reason=error.message, **pool.stats())
+        response.status_code = 503
+        return response
+    return jsonify(status="ok", **pool.stats())

@@ -1,0 +1,126 @@
+"""``dmkg serve``: run the endpoint under waitress, the production WSGI server we chose.
+
+Why waitress: one process holds the one worker pool (the query processes), so limits, replacement
+and counts are global; its threads only wait on pipes while the work happens in the query workers.
+Measured against gunicorn on loopback (see server/README.md): the same throughput within noise, so
+the simpler, pure-Python, single-process server wins. Options override ``DMKG_*`` environment
+variables, which override the defaults in server/config.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="pyoxigraph store directory to serve  [default: build/store]",
+)
+@click.option(
+    "--timeout", "query_timeout_s", type=float, default=None, help="Per-query time limit, seconds [30]."
+)
+@click.option(
+    "--workers", "query_workers", type=int, default=None, help="Query worker processes [CPUs, >=2]."
+)
+@click.option("--threads", type=int, default=None, help="HTTP threads [max(8, 2 x workers)].")
+@click.option("--max-result-bytes", type=int, default=None, help="Largest result sent [64 MiB].")
+@click.option(
+    "--max-body-bytes", "max_content_length", type=int, default=None, help="Largest request body [1 MiB]."
+)
+@click.option("--cors-origin", "cors_origins", multiple=True, help="Allowed CORS origin (repeat) [any: *].")
+@click.option("--no-cors", is_flag=True, help="Send no CORS headers at all.")
+@click.option(
+    "--allow-remote",
+    "allowed_remote_endpoints",
+    multiple=True,
+    help="Endpoint IRI that SERVICE/LOAD may contact (repeat) [none: no outbound requests].",
+)
+@click.option(
+    "--enable-updates", is_flag=True, default=None, help="Accept SPARQL Update with the bearer token."
+)
+@click.option(
+    "--update-token-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="File holding the bearer token for updates (or set DMKG_UPDATE_TOKEN).",
+)
+@click.option(
+    "--base-iri", default=None, help="Base of the IRIs resolved as linked data [https://w3id.org/dmkg]."
+)
+def serve(
+    host: str,
+    port: int,
+    store_path: Path | None,
+    query_timeout_s: float | None,
+    query_workers: int | None,
+    threads: int | None,
+    max_result_bytes: int | None,
+    max_content_length: int | None,
+    cors_origins: tuple[str, ...],
+    no_cors: bool,
+    allowed_remote_endpoints: tuple[str, ...],
+    enable_updates: bool | None,
+    update_token_file: Path | None,
+    base_iri: str | None,
+) -> None:
+    """Serve a pyoxigraph store: SPARQL 1.1 endpoint, query UI, linked-data pages (read-only by default)."""
+    import waitress
+
+    from server import create_app
+    from server.errors import StoreUnavailableError
+    from server.executor import get_pool
+
+    overrides: dict[str, object] = {
+        "STORE_PATH": str(store_path) if store_path else None,
+        "QUERY_TIMEOUT_S": query_timeout_s,
+        "QUERY_WORKERS": query_workers,
+        "MAX_RESULT_BYTES": max_result_bytes,
+        "MAX_CONTENT_LENGTH": max_content_length,
+        "CORS_ORIGINS": list(cors_origins) if cors_origins else ([] if no_cors else None),
+        "ALLOWED_REMOTE_ENDPOINTS": list(allowed_remote_endpoints) or None,
+        "ENABLE_UPDATES": enable_updates,
+        "UPDATE_TOKEN": update_token_file.read_text(encoding="utf-8").strip() if update_token_file else None,
+        "BASE_IRI": base_iri,
+    }
+    app = create_app({k: v for k, v in overrides.items() if v is not None})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    store = Path(str(app.config["STORE_PATH"]))
+    if not store.is_dir():
+        raise click.ClickException(f"No store at {store}; build one with `dmkg build` or pass --store DIR.")
+    if app.config["ENABLE_UPDATES"] and not app.config["UPDATE_TOKEN"]:
+        raise click.ClickException(
+            "--enable-updates needs a token: --update-token-file or DMKG_UPDATE_TOKEN."
+        )
+    with app.app_context():
+        try:
+            pool = get_pool()
+        except StoreUnavailableError as error:
+            raise click.ClickException(str(error)) from None
+    threads = threads or max(8, 2 * pool.size)
+    mode = "read-write (bearer token)" if app.config["ENABLE_UPDATES"] else "read-only"
+    click.echo(
+        f"dmkg: serving {store} ({mode}, {pool.size} query workers, "
+        f"{app.config['QUERY_TIMEOUT_S']:g} s limit) "
+        f"at http://{host}:{port}/  — SPARQL endpoint http://{host}:{port}/sparql",
+        err=True,
+    )
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="dmkg",
+        max_request_header_size=int(app.config["MAX_URL_LENGTH"]) + 32 * 1024,
+        max_request_body_size=int(app.config["MAX_CONTENT_LENGTH"]) + 1024,
+        connection_limit=200,
+        channel_timeout=max(120, int(float(app.config["QUERY_TIMEOUT_S"]) * 2)),
+        clear_untrusted_proxy_headers=True,
+    )

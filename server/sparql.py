@@ -1,0 +1,73 @@
+"""The SPARQL 1.1 Protocol endpoint at ``/sparql``: queries, and the service description without one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Blueprint, Response, current_app, g, request
+from pyoxigraph import Literal, NamedNode
+
+from server import describe, update
+from server.errors import NotAcceptableError
+from server.executor import QueryTask, get_pool
+from server.formats import GRAPH_TYPES, RESULTS_TYPES, best_graph_type, best_results_type
+from server.guard import check_query
+from server.protocol import read_operation
+
+bp = Blueprint("sparql", __name__)
+
+
+@bp.route("/sparql", methods=["GET", "POST"], strict_slashes=False)
+def endpoint() -> Response:
+    operation = read_operation(request)
+    if operation is None:
+        return describe.service_description()
+    if operation.kind == "update":
+        return update.run_update(operation)
+    if operation.names_dataset:
+        return answer_query(
+            operation.sparql, default_graphs=operation.default_graphs, named_graphs=operation.named_graphs
+        )
+    return answer_query(operation.sparql)
+
+
+def answer_query(
+    sparql: str,
+    *,
+    default_graphs: tuple[str, ...] | None = None,
+    named_graphs: tuple[str, ...] | None = None,
+    substitutions: Mapping[str, NamedNode | Literal] | None = None,
+) -> Response:
+    """Guard, evaluate in a worker within the time limit, and answer in the negotiated format.
+
+    :raise 400: SERVICE, too deep nesting, syntax error   :raise 406: no acceptable format
+    :raise 413: result over the size cap   :raise 503: time limit passed, or every worker busy
+    """
+    config = current_app.config
+    facts = check_query(
+        sparql,
+        max_depth=int(config["MAX_NESTING_DEPTH"]),
+        allowed_endpoints=frozenset(config["ALLOWED_REMOTE_ENDPOINTS"] or ()),
+    )
+    results_type = best_results_type(request.accept_mimetypes)
+    graph_type = best_graph_type(request.accept_mimetypes)
+    if results_type is None and graph_type is None:
+        raise NotAcceptableError(
+            "No acceptable media type; the Accept header must allow one of: "
+            + ", ".join([*list(RESULTS_TYPES)[:4], *GRAPH_TYPES])
+        )
+    task = QueryTask(
+        sparql,
+        results_type=results_type,
+        graph_type=graph_type,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        union_default_graph=not facts.has_dataset_clause,
+        substitutions=dict(substitutions or {}),
+        max_bytes=int(config["MAX_RESULT_BYTES"]),
+    )
+    result = get_pool().run(task, float(config["QUERY_TIMEOUT_S"]))
+    g.timings["eval"] = result.eval_ms
+    response = Response(result.body, content_type=result.media_type)
+    response.headers["Vary"] = "Accept"
+    return response
