@@ -592,3 +592,14 @@ def test_class_counts(built, store) -> None:
     assert got["FailedTreatmentCourse"] == (2, 2)
     assert got["TNFInhibitor"] == (1, 1)
     assert got["Patient"] == (1, 0)
+
+
+def test_statement_provenance_shows_each_identifier_with_its_own_status(store) -> None:
+    got = rows(store, "statement-provenance", subject="dmkgid:type-i-interferons", predicate="dmkg:implicatedIn",
+               object="dmkgid:dermatomyositis")
+    letter = {int(r["refNumber"]): r for r in got if r.get("refNumber")}
+    assert sorted(letter) == [1, 2, 3, 4]
+    assert (letter[1]["refPmid"], letter[1]["refPmidStatus"]) == ("15852401", "unverified, from memory")
+    assert (letter[4]["refDoi"], letter[4]["refDoiStatus"]) == ("10.1111/j.1365-2230.2006.02150.x", "verified")
+    assert "refPmid" not in letter[2] and letter[2]["refBibliographicStatus"] == "unverified"
+    assert {r["assignmentStatus"] for r in letter.values()} == {"unverified"}
