@@ -145,8 +145,7 @@ def build(
             lines += _nquad_lines(graph, graph.identifier)
     out = build_dir()
     out.mkdir(parents=True, exist_ok=True)
-    nquads = write_nquads(lines, out / "dmkg.nq")
-    target = load_store(nquads, store_link or default_store())
+    target = load_store(write_nquads(lines, out / "dmkg.nq"), store_link or default_store())
     if write_release:
         for path, data in files.items():
             if not path.exists() or path.read_bytes() != data:

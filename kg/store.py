@@ -15,18 +15,28 @@ from pathlib import Path
 import pyoxigraph as ox
 
 
-def write_nquads(lines: list[str], path: Path) -> bytes:
+def write_nquads(lines: list[str], path: Path) -> Path:
     """Sorted N-Quads: the canonical, byte-for-byte reproducible dump of a build."""
-    data = ("\n".join(sorted(lines)) + "\n").encode("utf-8")
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
+    tmp.write_bytes(("\n".join(sorted(lines)) + "\n").encode("utf-8"))
     os.replace(tmp, path)
-    return data
+    return path
 
 
-def load_store(nquads: bytes, store_link: Path) -> Path:
-    """Bulk-load `nquads` into a new store directory and point `store_link` at it atomically."""
-    digest = hashlib.sha256(nquads).hexdigest()[:16]
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()[:16]
+
+
+def load_store(nquads: Path, store_link: Path) -> Path:
+    """Bulk-load the N-Quads file into a new store directory and point `store_link` at it atomically.
+
+    Loading from the path lets pyoxigraph stream the file, so memory stays flat however large it is.
+    """
+    digest = _digest(nquads)
     stores = store_link.parent / "stores"
     stores.mkdir(parents=True, exist_ok=True)
     target = stores / digest
@@ -34,7 +44,7 @@ def load_store(nquads: bytes, store_link: Path) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     try:
         store = ox.Store(str(staging))
-        store.bulk_load(input=nquads, format=ox.RdfFormat.N_QUADS)
+        store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
         store.optimize()
         store.flush()
         del store
