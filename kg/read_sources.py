@@ -35,6 +35,12 @@ class Sources:
     def all(self) -> list[Source]:
         return [self.entities, self.letter, *self.references]
 
+    def file_name(self, source_id: str) -> str:
+        """The source file as a curator finds it in the repository, e.g. kg/sources/references/ref-04.yaml."""
+        path = self.paths[source_id]
+        folder = "kg/sources/references" if path.parent.name == "references" else "kg/sources"
+        return f"{folder}/{path.name}"
+
 
 def line_of(node: yaml.Node | None, loc: tuple) -> int | None:
     """The 1-based line of the value at `loc` in a composed YAML tree (or of its nearest parent)."""

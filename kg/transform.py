@@ -78,9 +78,8 @@ def _en(text: str) -> Literal:
 class _Writer:
     """Adds triples to one assertion graph, checking dmkg terms and entity keys as it goes."""
 
-    def __init__(self, graph: Graph, source_id: str, terms: Terms, entities: set[str], local: set[str]):
-        self.graph, self.source_id, self.terms = graph, source_id, terms
-        self.entities, self.local = entities, local
+    def __init__(self, graph: Graph, source_id: str, terms: Terms, entities: set[str]):
+        self.graph, self.source_id, self.terms, self.entities = graph, source_id, terms, entities
 
     def add(self, s: Node, p: Node, o: Node | None) -> None:
         if o is not None:
@@ -99,7 +98,7 @@ class _Writer:
         return self.term(name, [self.terms.individuals], loc)
 
     def entity(self, key: str, loc: tuple) -> URIRef:
-        if key not in self.entities and key not in self.local:
+        if key not in self.entities:
             raise TransformError(self.source_id, loc, f"unknown entity {key!r} (see kg/sources/entities.yaml)")
         return DMKGID[key]
 
@@ -148,9 +147,14 @@ def _publication(w: _Writer, pub: Publication) -> URIRef:
     return node
 
 
+def _is_class(name: str) -> bool:
+    """Source files name ontology classes in CamelCase and entities by lower-case slugs."""
+    return name[:1].isupper()
+
+
 def _node_of(w: _Writer, name: str, loc: tuple) -> URIRef:
     """A claim's subject or object: an entity key, or (for statements about kinds) a dmkg class."""
-    if name[:1].isupper():
+    if _is_class(name):
         return w.cls(name, loc)
     return w.entity(name, loc)
 
@@ -175,9 +179,8 @@ def _claims(w: _Writer, source: Source, statedin: URIRef) -> None:
             w.add(node, DMKG.concerns, DMKGID[course])
         for number in claim.cites:
             w.add(node, DMKG.citesReference, reference_iri(number))
-        individual_statement = predicate == RDF.type or not claim.object[:1].isupper()
-        if claim.direction == "supports" and claim.assert_edge and not claim.subject[:1].isupper() \
-                and individual_statement:
+        about_individuals = not _is_class(claim.subject) and (predicate == RDF.type or not _is_class(claim.object))
+        if claim.direction == "supports" and claim.assert_edge and about_individuals:
             w.add(subject, predicate, obj)
 
 
@@ -310,10 +313,7 @@ def build_dataset(sources: Sources, ontology: Graph) -> Dataset:
     for source in sources.all():
         assertion, provenance, pubinfo = source_graphs(source.id)
         graph = dataset.graph(assertion)
-        local = set()
-        if isinstance(source, LetterSource):
-            local = {source.patient.id, source.case.id} | {f.id for f in source.findings}
-        w = _Writer(graph, source.id, terms, entity_keys, local)
+        w = _Writer(graph, source.id, terms, entity_keys)
         publication = _publication(w, source.publication)
         if isinstance(source, EntitiesSource):
             _entities(w, source)
@@ -326,7 +326,7 @@ def build_dataset(sources: Sources, ontology: Graph) -> Dataset:
         prov = dataset.graph(provenance)
         prov.add((assertion, PROV.wasDerivedFrom, publication))
         prov.add((assertion, PROV.wasAttributedTo, CURATORS))
-        prov.add((assertion, DCTERMS.source, Literal(f"kg/sources/{sources.paths[source.id].relative_to(sources.paths['letter'].parent)}")))
+        prov.add((assertion, DCTERMS.source, Literal(sources.file_name(source.id))))
         info = dataset.graph(pubinfo)
         info.add((assertion, DCTERMS.license, LICENSE))
         info.add((assertion, DCTERMS.created, Literal(source.curated_on, datatype=XSD.date)))
