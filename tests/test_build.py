@@ -119,3 +119,13 @@ def test_shacl_names_the_node_of_an_incomplete_course_and_a_bad_identifier():
     messages = [str(v) for v in check_shapes(full)]
     assert any("course-2-methotrexate" in m and "dose unit" in m for m in messages)
     assert any("efalizumab" in m and "well-formed CURIE" in m for m in messages)
+
+
+def test_a_data_file_that_breaks_a_shape_fails_the_build_naming_the_node(tmp_path, build_dir):
+    directory, _ = _broken_sources(tmp_path, "letter.yaml", "    drug: azathioprine", "    drug: cd11a")
+    with pytest.raises(BuildError) as info:
+        build(directory, write_release=False)
+    message = str(info.value)
+    assert message.startswith("SHACL validation failed")
+    assert "https://w3id.org/dmkg/id/course-4-azathioprine https://w3id.org/dmkg/vocab/administersDrug" in message
+    assert not (build_dir / "store").exists()
