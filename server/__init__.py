@@ -43,7 +43,7 @@ def _init_cors(app: Flask) -> None:
         return
     from flask_cors import CORS
 
-    api = {"origins": origins, "supports_credentials": False}
+    api = {"origins": origins, "supports_credentials": False, "send_wildcard": origins == "*"}
     CORS(
         app,
         resources={

@@ -170,6 +170,7 @@ def _writer_main(store_path: str, sparql: str, conn: Connection) -> None:
 class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: Connection
+    generation: int = 0
 
 
 class WorkerPool:
@@ -185,11 +186,13 @@ class WorkerPool:
         self._closed = False
         self._lock = threading.Lock()
         self._writer_lock = threading.Lock()
+        self.generation = 0  # bumped by an update: older workers may hold a stale view of the store
         workers = [self._start_worker() for _ in range(size)]
         for worker in workers:
             self._idle.put(worker)
 
     def _start_worker(self) -> _Worker:
+        generation = self.generation  # read before the store is opened: the worker sees at least this
         parent_conn, child_conn = self._ctx.Pipe()
         process = self._ctx.Process(
             target=_worker_main, args=(self.store_path, child_conn), name="dmkg-query-worker", daemon=True
@@ -206,13 +209,17 @@ class WorkerPool:
         if hello[0] != "ready":
             process.join(5)
             raise StoreUnavailableError(hello[1])
-        return _Worker(process, parent_conn)
+        return _Worker(process, parent_conn, generation)
 
-    def _discard(self, worker: _Worker) -> None:
-        """Kill a worker (timed out or dead) and start its replacement in the background."""
+    def _discard(self, worker: _Worker, replace: bool = True) -> None:
+        """Kill a worker (timed out, dead or stale); by default start its replacement in the background."""
         worker.process.kill()
         worker.process.join(5)
         worker.conn.close()
+        if replace:
+            self._spawn_replacement()
+
+    def _spawn_replacement(self) -> None:
         if not self._closed:
             threading.Thread(target=self._replace, name="dmkg-worker-replacer", daemon=True).start()
 
@@ -241,9 +248,17 @@ class WorkerPool:
                     f"All {self.size} query workers stayed busy for the whole time limit; try again later.",
                     {"Retry-After": "5"},
                 ) from None
-            if worker.process.is_alive():
+            if not worker.process.is_alive():
+                self._discard(worker)
+                continue
+            if worker.generation == self.generation:
                 return worker
-            self._discard(worker)
+            self._discard(worker, replace=False)  # opened before the last update: reopen now
+            try:
+                return self._start_worker()
+            except EndpointError:
+                self._spawn_replacement()
+                raise
 
     def run(self, task: QueryTask, timeout_s: float) -> QueryResult:
         """Evaluate ``task`` within ``timeout_s`` (wait for a worker included) or raise an EndpointError."""
@@ -299,6 +314,9 @@ class WorkerPool:
             self._writer_lock.release()
         if reply is None:
             raise QueryTimeoutError(f"Update timed out after {timeout_s:g} s and was stopped.")
+        if reply[0] == "ok":
+            with self._lock:
+                self.generation += 1
         if reply[0] != "ok":
             if reply[1] == "syntax":
                 raise BadRequestError(f"Update syntax error: {reply[2]}")

@@ -36,12 +36,19 @@ _ADVERTISED_RESULTS = list(RESULTS_TYPES)[:4]
 _ADVERTISED_GRAPH = list(GRAPH_TYPES)
 
 
+def negotiate(accept: MIMEAccept, offered: list[str]) -> str | None:
+    """The best of ``offered`` for this Accept header; a request without one accepts anything (RFC 9110)."""
+    if not accept:
+        return offered[0]
+    return accept.best_match(offered)
+
+
 def best_results_type(accept: MIMEAccept) -> str | None:
-    return accept.best_match(list(RESULTS_TYPES))
+    return negotiate(accept, list(RESULTS_TYPES))
 
 
 def best_graph_type(accept: MIMEAccept) -> str | None:
-    return accept.best_match(list(GRAPH_TYPES))
+    return negotiate(accept, list(GRAPH_TYPES))
 
 
 def not_acceptable(form: str) -> NotAcceptableError:

@@ -17,7 +17,7 @@ from pyoxigraph import NamedNode
 from kg import curie
 from server.errors import NotAcceptableError, NotFoundError
 from server.executor import get_pool
-from server.formats import GRAPH_TYPES
+from server.formats import GRAPH_TYPES, negotiate
 from server.sparql import answer_query
 
 bp = Blueprint("pages", __name__)
@@ -67,7 +67,7 @@ def entity(local: str) -> Response:
         node = NamedNode(iri)
     except ValueError:
         raise NotFoundError(f"{request.path} is not a valid entity IRI.") from None
-    media_type = request.accept_mimetypes.best_match(["text/html", *GRAPH_TYPES])
+    media_type = negotiate(request.accept_mimetypes, ["text/html", *GRAPH_TYPES])
     if media_type is None:
         raise NotAcceptableError(
             "The Accept header must allow text/html or one of: " + ", ".join(GRAPH_TYPES)
