@@ -1,0 +1,41 @@
+// Drives Debian's chromium with playwright-core: opens the endpoint's UI, checks the example tabs,
+// runs the selected example and reports what it saw as JSON on stdout. Used by tests/test_ui_browser.py.
+// Usage: node tests/ui_browser.cjs BASE_URL USER_DATA_DIR TAB_TITLE EXPECTED_CELL
+const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+
+async function main() {
+  const [base, userDataDir, tabTitle, expected] = process.argv.slice(2);
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const requests = [];
+  const errors = [];
+  const page = context.pages()[0] || (await context.newPage());
+  page.on("request", (request) => requests.push(request.url()));
+  page.on("pageerror", (error) => errors.push(String(error)));
+  page.setDefaultTimeout(20000);
+  await page.goto(base + "/", { waitUntil: "load" });
+  await page.waitForSelector(".yasgui .tabsList");
+  const tabs = await page.$$eval(".yasgui .tabsList .tab a span", (spans) => spans.map((s) => s.textContent.trim()));
+  await page.click(`.yasgui .tabsList .tab a:has(span:text-is("${tabTitle}"))`);
+  const query = await page.evaluate(() => window.dmkgYasgui.getTab().getQuery());
+  await page.click(".yasgui .tabPanel.active .yasqe_queryButton");
+  await page.waitForFunction(
+    (text) => {
+      const panel = document.querySelector(".yasgui .tabPanel.active .yasr");
+      return panel && panel.innerText.includes(text);
+    },
+    expected,
+  );
+  const cells = await page.$$eval(".yasgui .tabPanel.active .yasr table td", (tds) => tds.map((td) => td.innerText.trim()));
+  await context.close();
+  process.stdout.write(JSON.stringify({ tabs, query, cells, requests, errors }));
+}
+
+main().catch((error) => {
+  process.stderr.write(String(error && error.stack ? error.stack : error));
+  process.exit(1);
+});
