@@ -14,6 +14,7 @@ import atexit
 import json
 import logging
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -177,7 +178,9 @@ class WorkerPool:
     """A fixed number of query workers; ``run`` lends one to a request and enforces the deadline."""
 
     def __init__(self, store_path: str, size: int) -> None:
-        self.store_path = store_path
+        # resolved once: `dmkg build` swaps the build/store symlink, and every worker (replacements too)
+        # must serve the same build until the server is restarted
+        self.store_path = os.path.realpath(store_path)
         self.size = size
         self.replaced = 0
         self._ctx = multiprocessing.get_context("forkserver")
