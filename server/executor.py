@@ -294,10 +294,50 @@ class WorkerPool:
         return _reply_to_result(reply, task)
 
     def update(self, sparql: str, timeout_s: float) -> None:
-        """Apply a SPARQL Update in a writer process (one at a time), killed at the deadline."""
+        """Apply a SPARQL Update in a one-shot writer process, with no reader open meanwhile.
+
+        oxigraph calls reading a store that another process writes undefined behaviour, so the update
+        first takes every worker out of the pool (waiting for running queries, within the deadline),
+        stops them, writes, and then starts fresh workers that see the new data.
+        """
         deadline = time.monotonic() + timeout_s
         if not self._writer_lock.acquire(timeout=timeout_s):
             raise ServerBusyError("Another update is still running; try again later.", {"Retry-After": "5"})
+        held: list[_Worker] = []
+        try:
+            try:
+                while len(held) < self.size:
+                    held.append(self._acquire(deadline))
+            except ServerBusyError:
+                for worker in held:
+                    self._idle.put(worker)
+                raise ServerBusyError(
+                    "Queries kept running for the whole time limit; the update was not applied.",
+                    {"Retry-After": "5"},
+                ) from None
+            with self._lock:
+                self.generation += 1  # any replacement started before now is stale
+            for worker in held:
+                self._discard(worker, replace=False)
+            try:
+                reply = self._write(sparql, deadline)
+            finally:
+                for _ in held:
+                    try:
+                        self._idle.put(self._start_worker())
+                    except EndpointError:
+                        self._spawn_replacement()
+        finally:
+            self._writer_lock.release()
+        if reply is None:
+            raise QueryTimeoutError(f"Update timed out after {timeout_s:g} s and was stopped.")
+        if reply[0] != "ok":
+            if reply[1] == "syntax":
+                raise BadRequestError(f"Update syntax error: {reply[2]}")
+            raise EndpointError(f"Update failed: {reply[2]}")
+
+    def _write(self, sparql: str, deadline: float) -> tuple | None:
+        """Run the writer process; its reply, or None if it passed the deadline (it is then killed)."""
         parent_conn, child_conn = self._ctx.Pipe()
         process = self._ctx.Process(
             target=_writer_main, args=(self.store_path, sparql, child_conn), name="dmkg-writer", daemon=True
@@ -305,25 +345,15 @@ class WorkerPool:
         try:
             process.start()
             child_conn.close()
-            reply = None
             if parent_conn.poll(max(deadline - time.monotonic(), 0)):
-                reply = parent_conn.recv()
+                return parent_conn.recv()
+            return None
         except (EOFError, OSError):
-            reply = ("error", "evaluation", "the update process died")
+            return ("error", "evaluation", "the update process died")
         finally:
             process.kill()  # a no-op if it has finished; stops it at the deadline otherwise
             process.join(5)
             parent_conn.close()
-            self._writer_lock.release()
-        if reply is None:
-            raise QueryTimeoutError(f"Update timed out after {timeout_s:g} s and was stopped.")
-        if reply[0] == "ok":
-            with self._lock:
-                self.generation += 1
-        if reply[0] != "ok":
-            if reply[1] == "syntax":
-                raise BadRequestError(f"Update syntax error: {reply[2]}")
-            raise EndpointError(f"Update failed: {reply[2]}")
 
     def select(self, sparql: str, timeout_s: float, **task_options) -> list[dict[str, dict]]:
         """Run a SELECT for the server's own use (pages, VoID); rows as SPARQL-JSON term dicts."""

@@ -298,3 +298,33 @@ def test_allow_listed_service_is_the_only_exception(tiny_store, tmp_path, listen
         assert listener.connections  # the allow-listed endpoint was contacted
     finally:
         stop_server(server)
+
+
+def test_update_waits_for_running_queries(store_copy) -> None:
+    """No reader is open while the writer writes: an update that cannot get every worker is not applied."""
+    from server import create_app
+    from server.errors import QueryTimeoutError
+    from server.executor import QueryTask, get_pool
+
+    app = create_app({"STORE_PATH": str(store_copy), "ENABLE_UPDATES": True, "UPDATE_TOKEN": "t",
+                      "QUERY_WORKERS": 1, "QUERY_TIMEOUT_S": 1.0, "ACCESS_LOG": False})  # fmt: skip
+    with app.app_context():
+        pool = get_pool()
+    client = app.test_client()
+    insert = "INSERT DATA { <urn:dmkg:late> <urn:dmkg:p> 1 }"
+    headers = {"Authorization": "Bearer t"}
+    try:
+        blocker = threading.Thread(
+            target=lambda: pytest.raises(QueryTimeoutError, pool.run, QueryTask(CARTESIAN), 2.5)
+        )
+        blocker.start()
+        time.sleep(0.2)
+        busy = client.post("/sparql", data=insert, content_type="application/sparql-update", headers=headers)
+        assert busy.status_code == 503 and "not applied" in busy.text
+        blocker.join(10)
+        done = client.post("/sparql", data=insert, content_type="application/sparql-update", headers=headers)
+        assert done.status_code == 204
+        ask = client.get("/sparql", query_string={"query": "ASK { <urn:dmkg:late> ?p ?o }"})
+        assert json.loads(ask.data)["boolean"] is True
+    finally:
+        pool.close()
