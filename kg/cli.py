@@ -215,11 +215,9 @@ def _register_optional_commands() -> None:
     """validate and serve live with their own code (kg/validate.py, server/serve.py)."""
     from kg.validate import validate_command
 
+    from server.serve import serve
+
     cli.add_command(validate_command)
-    try:
-        from server.serve import serve
-    except ImportError:
-        return
     cli.add_command(serve)
 
 
