@@ -272,6 +272,9 @@ class WorkerPool:
         try:
             worker.conn.send(task)
             if not worker.conn.poll(max(deadline - time.monotonic(), 0)):
+                log.warning(
+                    "query stopped at the %g s limit; worker %s killed", timeout_s, worker.process.pid
+                )
                 self._discard(worker)
                 worker = None
                 raise QueryTimeoutError(
@@ -282,6 +285,7 @@ class WorkerPool:
             reply = worker.conn.recv()
         except (EOFError, OSError):
             if worker is not None:
+                log.error("query worker %s died (exit code %s)", worker.process.pid, worker.process.exitcode)
                 self._discard(worker)
                 worker = None
             raise WorkerCrashError(

@@ -372,3 +372,25 @@ def test_no_stack_trace_on_internal_error(client, app) -> None:
     response = broken.test_client().get("/sparql", query_string={"query": "ASK {}"})
     assert response.status_code == 503
     assert "Traceback" not in response.text and "cannot open the store" in response.text
+
+
+# --- Graph Store Protocol (read) ------------------------------------------------------------------
+
+
+def test_graph_store_get_named_graph(client) -> None:
+    response = client.get("/store", query_string={"graph": ONTOLOGY_GRAPH}, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/turtle"
+    assert len(rdflib.Graph().parse(data=response.data, format="turtle")) == ONTOLOGY_TRIPLES
+
+
+def test_graph_store_get_default_is_the_union(client) -> None:
+    response = client.get("/store?default", headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200
+    assert len(rdflib.Graph().parse(data=response.data, format="nt")) == TINY_TRIPLES
+
+
+def test_graph_store_errors(client) -> None:
+    assert client.get("/store").status_code == 400
+    assert client.get("/store", query_string={"graph": "not an iri"}).status_code == 400
+    missing = client.get("/store", query_string={"graph": "https://w3id.org/dmkg/graph/nothing"})
+    assert missing.status_code == 404
