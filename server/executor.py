@@ -11,12 +11,15 @@ on a warm worker. Results are serialised by pyoxigraph inside the worker, straig
 from __future__ import annotations
 
 import atexit
+import glob
 import json
 import logging
 import multiprocessing
 import os
 import queue
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -66,12 +69,29 @@ class QueryTask:
     max_bytes: int = 64 * 1024 * 1024
 
 
+# results larger than this travel through a temporary file instead of the pipe, and are streamed
+# from that file to the client in blocks: the web process never holds a large result in memory
+SPOOL_THRESHOLD = 1024 * 1024
+
+
 @dataclass(frozen=True)
 class QueryResult:
-    body: bytes
+    body: bytes  # the whole result, unless it was spooled to ``path``
     media_type: str
     form: str  # "select", "ask" or "graph"
     eval_ms: float
+    path: str | None = None  # a complete, spooled result; whoever takes it must delete it
+    size: int = 0
+
+    def read_bytes(self) -> bytes:
+        """The whole result as bytes (for small internal queries); removes a spooled file."""
+        if self.path is None:
+            return self.body
+        try:
+            with open(self.path, "rb") as handle:
+                return handle.read()
+        finally:
+            os.unlink(self.path)
 
 
 class _ResultTooLarge(Exception):
@@ -79,25 +99,47 @@ class _ResultTooLarge(Exception):
 
 
 class _CappedSink:
-    """A write-only file for pyoxigraph's serialisers that refuses to grow past ``limit`` bytes."""
+    """A write-only file for pyoxigraph's serialisers that refuses to grow past ``limit`` bytes and
+    moves to a file in ``spool_dir`` once past SPOOL_THRESHOLD."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, spool_dir: str | None = None) -> None:
         self.limit = limit
+        self.spool_dir = spool_dir
         self.size = 0
         self.chunks: list[bytes] = []
+        self.file = None
+        self.path: str | None = None
 
     def write(self, data: bytes) -> int:
         self.size += len(data)
         if self.size > self.limit:
             raise _ResultTooLarge()
-        self.chunks.append(bytes(data))
+        if self.file is None and self.spool_dir and self.size > SPOOL_THRESHOLD:
+            fd, self.path = tempfile.mkstemp(prefix=f"{os.getpid()}-", dir=self.spool_dir)
+            self.file = os.fdopen(fd, "wb")
+            self.file.writelines(self.chunks)
+            self.chunks = []
+        if self.file is not None:
+            self.file.write(data)
+        else:
+            self.chunks.append(bytes(data))
         return len(data)
 
     def flush(self) -> None:
         pass
 
+    def finish(self) -> tuple[bytes, str | None]:
+        if self.file is not None:
+            self.file.close()
+        return b"".join(self.chunks), self.path
 
-def _evaluate(store: Store, task: QueryTask) -> tuple:
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            os.unlink(self.path)
+
+
+def _evaluate(store: Store, task: QueryTask, spool_dir: str | None = None) -> tuple:
     """Run one task inside a worker; returns a picklable ("ok", ...) or ("error", kind, message) tuple."""
     started = time.perf_counter()
     options: dict = {}
@@ -122,8 +164,12 @@ def _evaluate(store: Store, task: QueryTask) -> tuple:
             fmt: RdfFormat | QueryResultsFormat = RdfFormat.from_media_type(media_type)
         else:
             fmt = QueryResultsFormat.from_media_type(media_type)
-        sink = _CappedSink(task.max_bytes)
-        result.serialize(sink, fmt)
+        sink = _CappedSink(task.max_bytes, spool_dir)
+        try:
+            result.serialize(sink, fmt)
+        except BaseException:
+            sink.discard()
+            raise
     except SyntaxError as error:
         return ("error", "syntax", str(error))
     except _ResultTooLarge:
@@ -131,10 +177,11 @@ def _evaluate(store: Store, task: QueryTask) -> tuple:
     except Exception as error:  # evaluation errors: the message is oxigraph's, safe to show
         return ("error", "evaluation", f"{type(error).__name__}: {error}")
     elapsed = (time.perf_counter() - started) * 1000
-    return ("ok", b"".join(sink.chunks), fmt.media_type, form, elapsed)
+    body, path = sink.finish()
+    return ("ok", body, fmt.media_type, form, elapsed, path, sink.size)
 
 
-def _worker_main(store_path: str, conn: Connection) -> None:
+def _worker_main(store_path: str, conn: Connection, spool_dir: str | None = None) -> None:
     """A worker's life: open the store, say ready, then evaluate tasks until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it closes our pipe
     try:
@@ -148,7 +195,7 @@ def _worker_main(store_path: str, conn: Connection) -> None:
             task = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(_evaluate(store, task))
+        conn.send(_evaluate(store, task, spool_dir))
 
 
 def _writer_main(store_path: str, sparql: str, conn: Connection) -> None:
@@ -181,6 +228,7 @@ class WorkerPool:
         # resolved once: `dmkg build` swaps the build/store symlink, and every worker (replacements too)
         # must serve the same build until the server is restarted
         self.store_path = os.path.realpath(store_path)
+        self.spool_dir = tempfile.mkdtemp(prefix="dmkg-results-")
         self.size = size
         self.replaced = 0
         self._ctx = multiprocessing.get_context("forkserver")
@@ -198,7 +246,10 @@ class WorkerPool:
         generation = self.generation  # read before the store is opened: the worker sees at least this
         parent_conn, child_conn = self._ctx.Pipe()
         process = self._ctx.Process(
-            target=_worker_main, args=(self.store_path, child_conn), name="dmkg-query-worker", daemon=True
+            target=_worker_main,
+            args=(self.store_path, child_conn, self.spool_dir),
+            name="dmkg-query-worker",
+            daemon=True,
         )
         process.start()
         child_conn.close()
@@ -219,6 +270,8 @@ class WorkerPool:
         worker.process.kill()
         worker.process.join(5)
         worker.conn.close()
+        for partial in glob.glob(os.path.join(self.spool_dir, f"{worker.process.pid}-*")):
+            os.unlink(partial)  # a result it was spooling when it was stopped
         if replace:
             self._spawn_replacement()
 
@@ -365,14 +418,14 @@ class WorkerPool:
             sparql, results_type="application/sparql-results+json", graph_type=None, **task_options
         )
         result = self.run(task, timeout_s)
-        return json.loads(result.body)["results"]["bindings"]
+        return json.loads(result.read_bytes())["results"]["bindings"]
 
     def run_ask(self, sparql: str, timeout_s: float, **task_options) -> bool:
         """Run an ASK for the server's own use."""
         task = QueryTask(
             sparql, results_type="application/sparql-results+json", graph_type=None, **task_options
         )
-        return bool(json.loads(self.run(task, timeout_s).body)["boolean"])
+        return bool(json.loads(self.run(task, timeout_s).read_bytes())["boolean"])
 
     def stats(self) -> dict[str, int]:
         return {"workers": self.size, "idle": self._idle.qsize(), "replaced": self.replaced}
@@ -383,16 +436,17 @@ class WorkerPool:
             try:
                 worker = self._idle.get_nowait()
             except queue.Empty:
-                return
+                break
             worker.conn.close()
             worker.process.kill()
             worker.process.join(5)
+        shutil.rmtree(self.spool_dir, ignore_errors=True)
 
 
 def _reply_to_result(reply: tuple, task: QueryTask) -> QueryResult:
     if reply[0] == "ok":
-        _, body, media_type, form, eval_ms = reply
-        return QueryResult(body, media_type, form, eval_ms)
+        _, body, media_type, form, eval_ms, path, size = reply
+        return QueryResult(body, media_type, form, eval_ms, path, size)
     kind, detail = reply[1], reply[2]
     if kind == "syntax":
         raise BadRequestError(f"Query syntax error: {detail}")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from flask import Blueprint, Response, current_app, g, request
 from pyoxigraph import Literal, NamedNode
+from werkzeug.wsgi import wrap_file
 
 from server import describe, update
 from server.errors import NotAcceptableError
@@ -15,6 +17,8 @@ from server.guard import check_query
 from server.protocol import read_operation
 
 bp = Blueprint("sparql", __name__)
+
+STREAM_BLOCK = 256 * 1024
 
 
 @bp.route("/sparql", methods=["GET", "POST"], strict_slashes=False)
@@ -68,6 +72,13 @@ def answer_query(
     )
     result = get_pool().run(task, float(config["QUERY_TIMEOUT_S"]))
     g.timings["eval"] = result.eval_ms
-    response = Response(result.body, content_type=result.media_type)
+    if result.path is None:
+        response = Response(result.body, content_type=result.media_type)
+    else:  # a large, complete result spooled by the worker: streamed from the file in blocks
+        handle = open(result.path, "rb")  # noqa: SIM115 - closed by the response
+        os.unlink(result.path)
+        body = wrap_file(request.environ, handle, buffer_size=STREAM_BLOCK)
+        response = Response(body, content_type=result.media_type, direct_passthrough=True)
+        response.content_length = result.size
     response.headers["Vary"] = "Accept"
     return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.parse
 
 import pyoxigraph as ox
@@ -394,3 +395,21 @@ def test_graph_store_errors(client) -> None:
     assert client.get("/store", query_string={"graph": "not an iri"}).status_code == 400
     missing = client.get("/store", query_string={"graph": "https://w3id.org/dmkg/graph/nothing"})
     assert missing.status_code == 404
+
+
+def test_large_result_is_spooled_and_streamed_complete(tiny_store) -> None:
+    """A result past the spool threshold travels through a temporary file and arrives whole."""
+    from server import create_app
+    from server.executor import SPOOL_THRESHOLD
+
+    app = create_app({"STORE_PATH": str(tiny_store), "QUERY_WORKERS": 1, "ACCESS_LOG": False})
+    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } LIMIT 20000"
+    try:
+        response = app.test_client().get("/sparql", query_string={"query": query})
+        assert response.status_code == 200
+        assert int(response.headers["Content-Length"]) == len(response.data) > SPOOL_THRESHOLD
+        assert len(json.loads(response.data)["results"]["bindings"]) == 20000
+        pool = app.extensions["dmkg_pool"]
+        assert os.listdir(pool.spool_dir) == []  # the spooled file is gone once sent
+    finally:
+        app.extensions["dmkg_pool"].close()

@@ -8,6 +8,8 @@ import html
 import json
 import re
 import subprocess
+import urllib.parse
+from xml.etree import ElementTree
 
 import pyoxigraph as ox
 import pytest
@@ -45,6 +47,16 @@ def test_named_query_matches_pyoxigraph(real, built, query) -> None:
         assert len(list(ox.parse(answer.body, format=ox.RdfFormat.TURTLE))) == len(set(expected))
     else:
         assert len(json.loads(answer.body)["results"]["bindings"]) == len(list(expected))
+
+
+def test_whole_graph_streams_complete_over_http(real, built) -> None:
+    """Several MB of results (spooled by the worker, streamed by waitress) arrive whole."""
+    query = "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"
+    xml = {"Accept": "application/sparql-results+xml"}
+    answer = real.get("/sparql?" + urllib.parse.urlencode({"query": query}), headers=xml)
+    assert answer.status == 200 and len(answer.body) > 1024 * 1024
+    results = ElementTree.fromstring(answer.body).iter("{http://www.w3.org/2005/sparql-results#}result")
+    assert sum(1 for _ in results) == len(list(built.store().query(query)))
 
 
 def test_efalizumab_page_has_evidence(real) -> None:
