@@ -70,3 +70,4 @@ def test_browser_runs_an_example_tab(live, tmp_path) -> None:
     outside = [u for u in seen["requests"] if not u.startswith((live.url, "data:", "blob:"))]
     assert outside == [], outside
     assert seen["errors"] == []
+    assert set(seen["completers"]) == {"variables", "dmkgPrefixes"}

@@ -22,6 +22,14 @@ async function main() {
   const tabs = await page.$$eval(".yasgui .tabsList .tab a span", (spans) => spans.map((s) => s.textContent.trim()));
   await page.click(`.yasgui .tabsList .tab a:has(span:text-is("${tabTitle}"))`);
   const query = await page.evaluate(() => window.dmkgYasgui.getTab().getQuery());
+  const completers = await page.evaluate(() => Object.keys(window.dmkgYasgui.getTab().getYasqe().autocompleters));
+  // type a class position and a prefix position: no completer may call an outside service
+  await page.evaluate(() => window.dmkgYasgui.getTab().getYasqe().setValue("PREFIX dm"));
+  await page.click(".yasgui .tabPanel.active .CodeMirror");
+  await page.keyboard.press("End");
+  await page.keyboard.type("kg");
+  await page.waitForTimeout(500);
+  await page.evaluate((q) => window.dmkgYasgui.getTab().getYasqe().setValue(q), query);
   await page.click(".yasgui .tabPanel.active .yasqe_queryButton");
   await page.waitForFunction(
     (text) => {
@@ -32,7 +40,7 @@ async function main() {
   );
   const cells = await page.$$eval(".yasgui .tabPanel.active .yasr table td", (tds) => tds.map((td) => td.innerText.trim()));
   await context.close();
-  process.stdout.write(JSON.stringify({ tabs, query, cells, requests, errors }));
+  process.stdout.write(JSON.stringify({ tabs, query, cells, requests, errors, completers }));
 }
 
 main().catch((error) => {
