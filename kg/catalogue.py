@@ -17,8 +17,9 @@ import yaml
 from pyoxigraph import Literal, NamedNode, Store, Variable
 
 from kg import curie
+from kg.paths import QUERIES_DIR
 
-CATALOGUE_DIR = curie.REPO_ROOT / "queries" / "catalogue"
+CATALOGUE_DIR = QUERIES_DIR / "catalogue"
 PARAM_TYPES = ("iri", "string", "integer", "decimal", "boolean")
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -13,11 +13,12 @@ from pathlib import Path
 import curies
 import yaml
 
+from kg.paths import ONTOLOGY_DIR
+
 CURIE = str
 IRI = str
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-PREFIXES_PATH = REPO_ROOT / "ontology" / "prefixes.yaml"
+PREFIXES_PATH = ONTOLOGY_DIR / "prefixes.yaml"
 
 
 class CurieError(ValueError):

@@ -22,6 +22,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     app.config.from_prefixed_env("DMKG")
     if test_config is not None:
         app.config.update(test_config)
+    if not app.config["STORE_PATH"]:
+        from kg.paths import default_store
+
+        app.config["STORE_PATH"] = str(default_store())
 
     errors.init_app(app)
     executor.init_app(app)

@@ -8,11 +8,11 @@ parse, so ``DMKG_QUERY_TIMEOUT_S=5`` is a number). ``dmkg serve`` options map on
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 DEFAULTS: dict[str, object] = {
-    # the pyoxigraph store directory to serve (any store, not only dmkg's own build)
-    "STORE_PATH": str(Path(__file__).resolve().parent.parent / "build" / "store"),
+    # the pyoxigraph store directory to serve (any store, not only dmkg's own build);
+    # None: dmkg's own build (kg.paths.default_store(), which honours DMKG_BUILD)
+    "STORE_PATH": None,
     # minted IRIs are BASE_IRI + request path, e.g. https://w3id.org/dmkg/id/drug/efalizumab
     "BASE_IRI": "https://w3id.org/dmkg",
     # hard limit per query, wall clock, including the wait for a free worker
