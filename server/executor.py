@@ -238,9 +238,12 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._writer_lock = threading.Lock()
         self.generation = 0  # bumped by an update: older workers may hold a stale view of the store
-        workers = [self._start_worker() for _ in range(size)]
-        for worker in workers:
-            self._idle.put(worker)
+        try:
+            for _ in range(size):
+                self._idle.put(self._start_worker())
+        except BaseException:
+            self.close()
+            raise
 
     def _start_worker(self) -> _Worker:
         generation = self.generation  # read before the store is opened: the worker sees at least this
@@ -291,7 +294,7 @@ class WorkerPool:
                 continue
             with self._lock:
                 self.replaced += 1
-            self._idle.put(worker)
+            self._give_back(worker)
             return
 
     def _acquire(self, deadline: float) -> _Worker:
@@ -347,8 +350,15 @@ class WorkerPool:
             ) from None
         finally:
             if worker is not None:
-                self._idle.put(worker)
+                self._give_back(worker)
         return _reply_to_result(reply, task)
+
+    def _give_back(self, worker: _Worker) -> None:
+        """Return a worker to the pool, or stop it if the pool has been closed meanwhile."""
+        if self._closed:
+            self._discard(worker, replace=False)
+        else:
+            self._idle.put(worker)
 
     def update(self, sparql: str, timeout_s: float) -> None:
         """Apply a SPARQL Update in a one-shot writer process, with no reader open meanwhile.
