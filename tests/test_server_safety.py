@@ -328,3 +328,47 @@ def test_update_waits_for_running_queries(store_copy) -> None:
         assert json.loads(ask.data)["boolean"] is True
     finally:
         pool.close()
+
+
+def test_graph_store_writes_with_updates_enabled(store_copy) -> None:
+    """PUT creates or replaces a graph, POST adds to it, DELETE drops it; all behind the token."""
+    from server import create_app
+
+    app = create_app({"STORE_PATH": str(store_copy), "ENABLE_UPDATES": True, "UPDATE_TOKEN": "s3cret-token",
+                      "QUERY_WORKERS": 1, "ACCESS_LOG": False})  # fmt: skip
+    client = app.test_client()
+    good = {"Authorization": "Bearer s3cret-token"}
+    graph = {"graph": "https://example.org/g/notes"}
+    turtle = "@prefix ex: <https://example.org/> . ex:a ex:says 'first' ."
+
+    def triples() -> set[tuple[str, str]]:
+        answer = client.get("/store", query_string=graph, headers={"Accept": "application/n-triples"})
+        return {tuple(line.split(" ", 2)[1:]) for line in answer.text.splitlines() if line} \
+            if answer.status_code == 200 else set()
+
+    try:
+        assert client.put("/store", query_string=graph, data=turtle, content_type="text/turtle").status_code == 401
+        created = client.put("/store", query_string=graph, data=turtle, content_type="text/turtle", headers=good)
+        assert created.status_code == 201, created.text
+        assert triples() == {("<https://example.org/says>", '"first" .')}
+        added = client.post("/store", query_string=graph, data="<https://example.org/a> <https://example.org/says> "
+                            "'second' .", content_type="text/turtle", headers=good)  # fmt: skip
+        assert added.status_code == 204 and len(triples()) == 2
+        replaced = client.put("/store", query_string=graph, data=turtle.replace("first", "third"),
+                              content_type="text/turtle", headers=good)  # fmt: skip
+        assert replaced.status_code == 204 and triples() == {("<https://example.org/says>", '"third" .')}
+        bad = client.put("/store", query_string=graph, data="not turtle {", content_type="text/turtle", headers=good)
+        assert bad.status_code == 400 and "not valid text/turtle" in bad.text
+        quads = client.put("/store", query_string=graph, data="", content_type="application/n-quads", headers=good)
+        assert quads.status_code == 415
+        assert client.delete("/store", query_string=graph, headers=good).status_code == 204
+        assert client.get("/store", query_string=graph).status_code == 404
+        assert client.delete("/store", query_string=graph, headers=good).status_code == 404
+    finally:
+        app.extensions["dmkg_pool"].close()
+
+
+def test_graph_store_writes_are_403_when_read_only(client) -> None:
+    answer = client.put("/store", query_string={"graph": "https://example.org/g"}, data="",
+                        content_type="text/turtle")  # fmt: skip
+    assert answer.status_code == 403 and "read-only" in answer.text
