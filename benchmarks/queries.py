@@ -121,17 +121,35 @@ def catalogue_queries(store: ox.Store) -> tuple[list[Query], list[str]]:
     for nq in load_catalogue():
         try:
             subs = nq.bind({})
-            bound = {v.value: str(t) for v, t in subs.items()}
-            text = _render(nq.sparql, bound)
             want = _size(store.query(nq.sparql, substitutions=subs, use_default_graph_as_union=True))
-            got = _size(store.query(text, use_default_graph_as_union=True))
-            if want != got:
-                notes.append(f"{nq.name}: rendered text gives {got} results, substitutions {want}; skipped")
-                continue
-            is_graph = bool(re.search(r"^\s*(CONSTRUCT|DESCRIBE)\b", text, re.I | re.M))
-            queries.append(Query(f"cat:{nq.name}", text, graph=is_graph, source="catalogue"))
         except Exception as e:  # noqa: BLE001 - report and go on with the rest
             notes.append(f"{nq.name}: {type(e).__name__}: {e}")
+            continue
+        # 1. the parameters pasted in as terms (the form closest to what the server evaluates);
+        # 2. where that breaks the query (e.g. a parameter used inside subqueries), the catalogue's own
+        #    runnable text: the query plus a trailing VALUES clause with the defaults
+        bound = {v.value: str(t) for v, t in subs.items()}
+        candidates = [("rendered", lambda nq=nq, bound=bound: _render(nq.sparql, bound)),
+                      ("with VALUES", nq.sparql_with_defaults)]
+        problems = []
+        for how, make in candidates:
+            try:
+                text = make()
+                got = _size(store.query(text, use_default_graph_as_union=True))
+            except Exception as e:  # noqa: BLE001 - try the next form
+                problems.append(f"{how}: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
+                continue
+            if got != want:
+                problems.append(f"{how}: {got} results, substitutions {want}")
+                continue
+            if how != "rendered":
+                notes.append(f"{nq.name}: run as the catalogue's text with a trailing VALUES clause "
+                             f"(pasting the terms in failed: {problems[0]})")
+            is_graph = bool(re.search(r"^\s*(CONSTRUCT|DESCRIBE)\b", text, re.I | re.M))
+            queries.append(Query(f"cat:{nq.name}", text, graph=is_graph, source="catalogue"))
+            break
+        else:
+            notes.append(f"{nq.name}: skipped ({'; '.join(problems)})")
     return queries, notes
 
 
@@ -244,7 +262,7 @@ def oxigraph_server(location: Path, work: Path) -> contextlib.AbstractContextMan
     return _serve("oxigraph", cmd, "/query", port, work / "oxigraph-serve.log", 60)
 
 
-def dmkg_server_command(store: Path, port: int) -> list[str] | None:
+def dmkg_server_command(store: Path, port: int, workers: int | None = None) -> list[str] | None:
     """How to start `dmkg serve` on this checkout (options read from its --help), or None while it is
     not runnable yet."""
     bases = []
@@ -266,22 +284,26 @@ def dmkg_server_command(store: Path, port: int) -> list[str] | None:
             cmd += ["--bind", f"127.0.0.1:{port}"]
         else:
             cmd += (["--host", "127.0.0.1"] if "--host" in opts else []) + ["--port", str(port)]
+        if workers and "--workers" in opts:
+            cmd += ["--workers", str(workers)]
         return cmd
     return None
 
 
-def dmkg_server(store: Path, work: Path) -> contextlib.AbstractContextManager[Server] | None:
+def dmkg_server(store: Path, work: Path, workers: int | None = None
+                ) -> contextlib.AbstractContextManager[Server] | None:
     port = free_port()
-    cmd = dmkg_server_command(store, port)
+    cmd = dmkg_server_command(store, port, workers)
     if cmd is None:
         return None
     return _serve("dmkg", cmd, "/sparql", port, work / "dmkg-serve.log", 60)
 
 
-def rdflib_server(nquads: Path, work: Path) -> contextlib.AbstractContextManager[Server]:
+def rdflib_server(nquads: Path, work: Path, ready_timeout: float = 120
+                  ) -> contextlib.AbstractContextManager[Server]:
     port = free_port()
     cmd = [str(PYTHON), "-m", "benchmarks.rdflib_server", str(nquads), str(port)]
-    return _serve("rdflib", cmd, "/sparql", port, work / "rdflib-serve.log", 120)
+    return _serve("rdflib", cmd, "/sparql", port, work / "rdflib-serve.log", ready_timeout)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -289,27 +311,39 @@ def rdflib_server(nquads: Path, work: Path) -> contextlib.AbstractContextManager
 
 
 def run_cell(server: Server, q: Query, concurrency: int, requests: int, seconds: float,
-             qdir: Path) -> dict:
+             qdir: Path, drain: float | None = None) -> dict:
+    """One loadgen process: no request issued after `seconds`, those in flight get `drain` more
+    seconds (default: `seconds`); still unanswered then they are *cut off* (counted apart from errors)."""
+    drain = seconds if drain is None else drain
     qfile = qdir / f"{q.name.replace(':', '_')}.rq"
     qfile.write_text(q.sparql, encoding="utf-8")
     cmd = [str(PYTHON), "-m", "benchmarks.loadgen", "--url", server.url, "--query-file", str(qfile),
            "--accept", q.accept, "--concurrency", str(concurrency), "--requests", str(requests),
-           "--seconds", str(seconds)]
-    # the generator bounds itself; this outer limit covers its warm-up request and start-up
-    r = subprocess.run(cmd, cwd=REPO, capture_output=True, timeout=2 * seconds + 30)
+           "--seconds", str(seconds), "--drain", str(drain)]
+    # the generator bounds itself (warm-up + seconds + drain); this outer limit covers start-up
+    r = subprocess.run(cmd, cwd=REPO, capture_output=True, timeout=2 * seconds + drain + 30)
     if r.returncode != 0:
         return {"error": r.stderr.decode(errors="replace")[-500:]}
     data = json.loads(r.stdout)
     lat = data["latencies_ms"]
     return {"p50_ms": statistics.median(lat) if lat else float("nan"), "p99_ms": _pct(lat, 99),
             "throughput_rps": len(lat) / data["wall_s"] if data["wall_s"] > 0 else 0.0, "ok": len(lat),
-            "errors": data["errors"], "error_kinds": data["error_kinds"]}
+            "errors": data["errors"], "error_kinds": data["error_kinds"], "cut_off": data["cut_off"],
+            "issued": data["issued"], "wall_s": data["wall_s"]}
+
+
+def const_server(kind: str, work: Path, threads: int) -> contextlib.AbstractContextManager[Server]:
+    """A constant-returning app under waitress (benchmarks/const_server.py): the fixed HTTP cost."""
+    port = free_port()
+    cmd = [str(PYTHON), "-m", "benchmarks.const_server", kind, str(port), str(threads)]
+    return _serve(f"const-{kind}", cmd, "/sparql", port, work / f"const-{kind}.log", 60)
 
 
 def run_all(nquads: Path, quads: int, dmkg_store: Path, oxigraph_store: Path, work: Path,
             concurrencies: tuple[int, ...] = (1, 8, 32), requests_per_client: int = 10,
             max_requests: int = 400, seconds: float = 3.0, only: set[str] | None = None,
-            log=print) -> dict:
+            log=print, drain: float | None = None, dmkg_workers: int | None = None,
+            rdflib_large: bool = False) -> dict:
     """Run every query on every available target; return a JSON-able dict of results and notes."""
     notes: list[str] = []
     store = ox.Store.read_only(str(dmkg_store))
@@ -324,24 +358,26 @@ def run_all(nquads: Path, quads: int, dmkg_store: Path, oxigraph_store: Path, wo
                      "inprocess": inproc, "http": {}, "ready_s": {}, "notes": notes}
     qdir = Path(tempfile.mkdtemp(prefix="queries-", dir=work))
 
-    def bench(server: Server) -> None:
+    def bench(server: Server, subset: list[Query] | None = None, max_c: int | None = None) -> None:
         results["ready_s"][server.name] = server.ready_s
         cells = results["http"].setdefault(server.name, {})
-        for q in queries:
+        for q in subset or queries:
             for c in concurrencies:
+                if max_c is not None and c > max_c:
+                    continue
                 n = min(max_requests, requests_per_client * c)
-                cell = run_cell(server, q, c, n, seconds, qdir)
+                cell = run_cell(server, q, c, n, seconds, qdir, drain)
                 cells[f"{q.name}@{c}"] = cell
                 # a server that keeps evaluating abandoned requests must not slow the next cell down
                 cell["drain_s"] = _drain(server)
                 log(f"  {server.name:8s} {q.name:28s} c={c:<3d} "
                     f"p50={cell.get('p50_ms', float('nan')):9.2f}ms rps={cell.get('throughput_rps', 0):8.1f} "
-                    f"err={cell.get('errors', '?')}")
+                    f"err={cell.get('errors', '?')} cut={cell.get('cut_off', '?')}")
 
     try:
         with oxigraph_server(oxigraph_store, work) as s:
             bench(s)
-        ctx = dmkg_server(dmkg_store, work)
+        ctx = dmkg_server(dmkg_store, work, dmkg_workers)
         if ctx is None:
             notes.append("dmkg serve: not runnable on this checkout yet"
                          " (no `python -m server` / `dmkg serve`); column left out")
@@ -351,11 +387,33 @@ def run_all(nquads: Path, quads: int, dmkg_store: Path, oxigraph_store: Path, wo
                     bench(s)
             except Exception as e:  # noqa: BLE001 - a colleague's server still in progress
                 notes.append(f"dmkg serve failed to start or run: {type(e).__name__}: {e}")
+        # the fixed cost of the HTTP stack alone: the point lookup's request against apps that return
+        # a constant body at once (Flask under waitress as dmkg serve runs it; a bare WSGI callable)
+        point = [q for q in queries if q.name == "point-lookup"]
+        if point:
+            threads = max(8, 2 * (dmkg_workers or max(2, os.cpu_count() or 2)))
+            for kind in ("flask", "wsgi"):
+                try:
+                    with const_server(kind, work, threads) as s:
+                        bench(s, point)
+                except Exception as e:  # noqa: BLE001 - a baseline, not a target
+                    notes.append(f"const-{kind} baseline failed: {type(e).__name__}: {e}")
         if quads <= RDFLIB_MAX_QUADS:
             with rdflib_server(nquads, work) as s:
                 bench(s)
+        elif rdflib_large:
+            # rdflib parses the file into memory first (minutes at 10^6) and evaluates in Python on its
+            # event loop: only the standard shapes, at concurrency <= 8
+            standard = [q for q in queries if q.source == "shape"]
+            notes.append(f"rdflib-endpoint: above {RDFLIB_MAX_QUADS:,} quads only the standard shapes at "
+                         "concurrency <= 8 (it parses the whole file into memory and evaluates in Python)")
+            try:
+                with rdflib_server(nquads, work, ready_timeout=900) as s:
+                    bench(s, standard, max_c=8)
+            except Exception as e:  # noqa: BLE001 - report and go on
+                notes.append(f"rdflib-endpoint failed: {type(e).__name__}: {e}")
         else:
-            notes.append(f"rdflib-endpoint: skipped above {RDFLIB_MAX_QUADS} quads")
+            notes.append(f"rdflib-endpoint: skipped above {RDFLIB_MAX_QUADS:,} quads")
     finally:
         shutil.rmtree(qdir, ignore_errors=True)
     return results
