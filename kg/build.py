@@ -55,12 +55,8 @@ class BuildReport:
 Progress = Callable[[str], None]
 
 
-def _locate(error: TransformError, sources_dir: Path) -> SourceError:
+def _locate(error: TransformError, path: Path) -> SourceError:
     """Turn a cross-reference error into one that names the file and line a curator must edit."""
-    if error.source_id.startswith("ref-"):
-        path = sources_dir / "references" / f"{error.source_id}.yaml"
-    else:
-        path = sources_dir / f"{error.source_id}.yaml"
     line = line_of(yaml.compose(path.read_text(encoding="utf-8")), error.loc)
     return SourceError(path, line, ".".join(map(str, error.loc)), error.reason)
 
@@ -103,7 +99,7 @@ def build(
     try:
         dataset = build_dataset(sources, edit)
     except TransformError as exc:
-        raise _locate(exc, sources_dir) from exc
+        raise _locate(exc, sources.paths[exc.source_id]) from exc
     release = ontology_release.build_release(edit, dataset)
     full = ontology_release.build_full(release, dataset)
     files = ontology_release.release_files(release, full)
