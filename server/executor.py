@@ -16,7 +16,9 @@ import json
 import logging
 import multiprocessing
 import os
+import pickle
 import queue
+import select
 import shutil
 import signal
 import tempfile
@@ -192,10 +194,10 @@ def _worker_main(store_path: str, conn: Connection, spool_dir: str | None = None
     conn.send(("ready",))
     while True:
         try:
-            task = conn.recv()
+            task = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
-        conn.send(_evaluate(store, task, spool_dir))
+        conn.send_bytes(pickle.dumps(_evaluate(store, task, spool_dir), pickle.HIGHEST_PROTOCOL))
 
 
 def _writer_main(store_path: str, sparql: str, conn: Connection) -> None:
@@ -214,11 +216,24 @@ def _writer_main(store_path: str, sparql: str, conn: Connection) -> None:
     conn.send(("ok",))
 
 
+_READABLE = select.POLLIN | select.POLLHUP | select.POLLERR
+
+
 @dataclass
 class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: Connection
     generation: int = 0
+    # one poll object per worker, made once: waiting for a reply is then a single poll(2) call
+    # (Connection.poll builds a new selector on every call)
+    poller: select.poll = field(default_factory=select.poll)
+
+    def __post_init__(self) -> None:
+        self.poller.register(self.conn.fileno(), _READABLE)
+
+    def wait_reply(self, timeout_s: float) -> bool:
+        """True when the reply (or the worker's death: EOF) is ready to read within ``timeout_s``."""
+        return bool(self.poller.poll(max(timeout_s, 0.0) * 1000))
 
 
 class WorkerPool:
@@ -307,9 +322,8 @@ class WorkerPool:
                     f"All {self.size} query workers stayed busy for the whole time limit; try again later.",
                     {"Retry-After": "5"},
                 ) from None
-            if not worker.process.is_alive():
-                self._discard(worker)
-                continue
+            # no per-request liveness check (a waitpid): a worker that died while idle is found when
+            # the task cannot be sent to it (run() then takes another worker; the task never ran)
             if worker.generation == self.generation:
                 return worker
             self._discard(worker, replace=False)  # opened before the last update: reopen now
@@ -324,10 +338,10 @@ class WorkerPool:
         if self._closed:
             raise StoreUnavailableError("the server is shutting down")
         deadline = time.monotonic() + timeout_s
-        worker: _Worker | None = self._acquire(deadline)
+        payload = pickle.dumps(task, pickle.HIGHEST_PROTOCOL)
+        worker: _Worker | None = self._send(payload, deadline)
         try:
-            worker.conn.send(task)
-            if not worker.conn.poll(max(deadline - time.monotonic(), 0)):
+            if not worker.wait_reply(deadline - time.monotonic()):
                 log.warning(
                     "query stopped at the %g s limit; worker %s killed", timeout_s, worker.process.pid
                 )
@@ -338,7 +352,7 @@ class WorkerPool:
                     "Narrow it (LIMIT, more specific patterns) or ask the operator for a longer limit.",
                     {"Retry-After": "1"},
                 )
-            reply = worker.conn.recv()
+            reply = pickle.loads(worker.conn.recv_bytes())
         except (EOFError, OSError):
             if worker is not None:
                 log.error("query worker %s died (exit code %s)", worker.process.pid, worker.process.exitcode)
@@ -352,6 +366,22 @@ class WorkerPool:
             if worker is not None:
                 self._give_back(worker)
         return _reply_to_result(reply, task)
+
+    def _send(self, payload: bytes, deadline: float) -> _Worker:
+        """Hand an encoded task to an idle worker; the worker, which now owns the task.
+
+        A worker that died while idle cannot take the task (its end of the pipe is closed, so the
+        write fails): it is replaced and the task goes to the next idle worker, within the deadline.
+        """
+        for _ in range(self.size + 1):
+            worker = self._acquire(deadline)
+            try:
+                worker.conn.send_bytes(payload)
+                return worker
+            except OSError:
+                log.error("query worker %s had died while idle; replaced", worker.process.pid)
+                self._discard(worker)
+        raise WorkerCrashError("Every query worker had died; they are being replaced. Try again shortly.")
 
     def _give_back(self, worker: _Worker) -> None:
         """Return a worker to the pool, or stop it if the pool has been closed meanwhile."""

@@ -6,8 +6,11 @@ order of each table is the server's preference when the client accepts several e
 
 from __future__ import annotations
 
+import functools
+
 from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from server.errors import NotAcceptableError
 
@@ -49,6 +52,25 @@ def best_results_type(accept: MIMEAccept) -> str | None:
 
 def best_graph_type(accept: MIMEAccept) -> str | None:
     return negotiate(accept, list(GRAPH_TYPES))
+
+
+_CACHED_ACCEPT_MAX = 512  # longer Accept headers are negotiated every time (the cache stays small)
+
+
+def query_types(accept_header: str | None) -> tuple[str | None, str | None]:
+    """(results type, graph type) for a raw Accept header: the same answer as ``best_results_type`` and
+    ``best_graph_type`` on the parsed header, computed once per distinct header (clients repeat theirs)."""
+    if accept_header is not None and len(accept_header) > _CACHED_ACCEPT_MAX:
+        return _query_types(accept_header)
+    return _cached_query_types(accept_header)
+
+
+def _query_types(accept_header: str | None) -> tuple[str | None, str | None]:
+    accept = parse_accept_header(accept_header, MIMEAccept)
+    return best_results_type(accept), best_graph_type(accept)
+
+
+_cached_query_types = functools.lru_cache(maxsize=256)(_query_types)
 
 
 def not_acceptable(form: str) -> NotAcceptableError:

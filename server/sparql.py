@@ -12,7 +12,7 @@ from werkzeug.wsgi import wrap_file
 from server import describe, update
 from server.errors import NotAcceptableError
 from server.executor import QueryTask, get_pool
-from server.formats import GRAPH_TYPES, RESULTS_TYPES, best_graph_type, best_results_type
+from server.formats import GRAPH_TYPES, RESULTS_TYPES, query_types
 from server.guard import check_query
 from server.protocol import read_operation
 
@@ -53,8 +53,7 @@ def answer_query(
         max_depth=int(config["MAX_NESTING_DEPTH"]),
         allowed_endpoints=frozenset(config["ALLOWED_REMOTE_ENDPOINTS"] or ()),
     )
-    results_type = best_results_type(request.accept_mimetypes)
-    graph_type = best_graph_type(request.accept_mimetypes)
+    results_type, graph_type = query_types(request.headers.get("Accept"))
     if results_type is None and graph_type is None:
         raise NotAcceptableError(
             "No acceptable media type; the Accept header must allow one of: "

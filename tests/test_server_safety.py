@@ -372,3 +372,29 @@ def test_graph_store_writes_are_403_when_read_only(client) -> None:
     answer = client.put("/store", query_string={"graph": "https://example.org/g"}, data="",
                         content_type="text/turtle")  # fmt: skip
     assert answer.status_code == 403 and "read-only" in answer.text
+
+
+def test_worker_that_died_while_idle_is_replaced_without_failing_a_query(tiny_store) -> None:
+    """The pool does not check each worker's liveness per request; a worker killed while idle is found
+    when the task cannot be handed to it, and the query goes to a fresh worker instead of failing."""
+    import os
+    import signal
+
+    from server import create_app
+    from server.executor import get_pool
+
+    app = create_app({"STORE_PATH": str(tiny_store), "QUERY_WORKERS": 1, "ACCESS_LOG": False})
+    with app.app_context():
+        pool = get_pool()
+    try:
+        client = app.test_client()
+        assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+        idle = pool._idle.queue[0]
+        os.kill(idle.process.pid, signal.SIGKILL)
+        idle.process.join(5)
+        response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+        assert response.status_code == 200, response.text
+        assert response.json["boolean"] is True
+        assert pool.replaced == 1
+    finally:
+        pool.close()
