@@ -6,6 +6,7 @@ input exit with status 2 and a message naming the file, line or parameter at fau
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -73,38 +74,42 @@ def build(sources: Path | None, store_path: Path | None) -> None:
     err.print(f"store: {report.store}\nreport: build/build-report.json")
 
 
-def _query_text(query: str, params: tuple[str, ...]) -> tuple[str, dict]:
-    """A catalogue name, a .rq file or SPARQL text, with --param values bound by substitution."""
-    from kg.catalogue import CatalogueError, ParameterError, load_catalogue, load_query
+def _named_query(query: str):
+    """The catalogue entry or headed .rq file QUERY names, or None when QUERY is SPARQL to run as is."""
+    from kg.catalogue import CatalogueError, load_catalogue, load_query
 
     path = Path(query)
-    named = None
-    if query.endswith(".rq") and path.exists():
-        text = path.read_text(encoding="utf-8")
-        if not any(line.startswith("#+") for line in text.splitlines()):
-            query = text
-        else:
-            try:
-                named = load_query(path)
-            except CatalogueError as exc:
-                raise click.BadParameter(str(exc), param_hint="QUERY") from exc
-    elif "{" not in query and not query.lstrip().upper().startswith(("ASK", "SELECT", "CONSTRUCT", "DESCRIBE")):
-        try:
+    try:
+        if query.endswith(".rq") and path.is_file():
+            headed = any(line.startswith("#+") for line in path.read_text(encoding="utf-8").splitlines())
+            return load_query(path) if headed else None
+        if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", query):
             named = next((q for q in load_catalogue() if q.name == query), None)
-        except CatalogueError as exc:
-            raise click.ClickException(str(exc)) from exc
-        if named is None:
-            raise click.BadParameter(f"no named query {query!r} (see `dmkg queries`)", param_hint="QUERY")
+            if named is None:
+                raise click.BadParameter(f"no named query {query!r} (see `dmkg queries`)", param_hint="QUERY")
+            return named
+    except CatalogueError as exc:
+        raise click.BadParameter(str(exc), param_hint="QUERY") from exc
+    return None
+
+
+def _query_text(query: str, params: tuple[str, ...]) -> tuple[str, dict]:
+    """SPARQL text and its bindings: a catalogue name, a .rq file or SPARQL, with --param values bound."""
+    from kg.catalogue import ParameterError
+
     values = {}
     for item in params:
         key, sep, value = item.partition("=")
         if not sep:
             raise click.BadParameter(f"{item!r} is not k=v", param_hint="--param")
         values[key] = value
+    named = _named_query(query)
     if named is None:
         if values:
-            raise click.BadParameter("parameters only apply to named queries and .rq files", param_hint="--param")
-        return query, {}
+            raise click.BadParameter("parameters only apply to named queries and headed .rq files",
+                                     param_hint="--param")
+        path = Path(query)
+        return (path.read_text(encoding="utf-8") if query.endswith(".rq") and path.is_file() else query), {}
     try:
         return named.sparql, named.bind(values)
     except ParameterError as exc:
