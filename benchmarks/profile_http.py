@@ -25,7 +25,8 @@ from pathlib import Path
 from benchmarks.common import PYTHON, REPO
 
 # leaves that mean "this thread is blocked" (py-spy's idle detection misses some of them): not CPU
-BLOCKED = re.compile(r"^(Condition\.wait|_PollLikeSelector\.select|Connection\._poll|wait |"
+BLOCKED = re.compile(r"^(_Worker\.wait_reply|Condition\.wait|_PollLikeSelector\.select|"
+                     r"Connection\._poll|wait |"
                      r"Thread\._wait_for_tstate_lock|_ConnectionBase\.poll|Event\.wait|"
                      r"ThreadedTaskDispatcher\.handler_thread|<native>)")
 
@@ -37,9 +38,8 @@ COMPONENTS = [
     ("  the /sparql view (answer_query)", r"answer_query \(server/sparql\.py"),
     ("    guard (server/guard.py)", r"\(server/guard\.py"),
     ("    WorkerPool.run (pickle, pipe write/read, unpickle)", r"WorkerPool\.run "),
-    ("      pickling + writing the task", r"Connection\.send "),
-    ("      reading + unpickling the reply", r"Connection\.recv "),
-    ("      is_alive (waitpid)", r"is_alive"),
+    ("      pickling + writing the task", r"WorkerPool\._send |_ConnectionBase\.send_bytes"),
+    ("      reading + unpickling the reply", r"_ConnectionBase\.recv_bytes"),
     ("    protocol parsing (server/protocol.py)", r"\(server/protocol\.py"),
     ("    content negotiation (server/formats.py)", r"\(server/formats\.py"),
     ("  access log + Server-Timing (server/accesslog.py)", r"\(server/accesslog\.py"),

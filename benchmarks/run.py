@@ -81,6 +81,12 @@ def run_size(size: int, args: argparse.Namespace, with_queries: bool = True) -> 
     print(f"[{quads} quads] worker-pool probe ...", file=sys.stderr)
     out = {"size": size, "file": nq.name, "quads": quads, "load": res_load, "queries": res_q,
            "probe": run_probe(work / "dmkg" / "store", args.seconds)}
+    if args.profile_http and size == max(int(float(x)) for x in args.sizes.split(",")):
+        from benchmarks.profile_http import profile as profile_http
+        out["http_profiles"] = [
+            {**profile_http(work / "dmkg" / "store", qn, args.profile_seconds, clients=8,
+                            workers=args.dmkg_workers, gil=gil), "gil": gil}
+            for qn in args.profile_http.split(",") for gil in (False, True)]
     if args.profile and size == max(int(float(x)) for x in args.sizes.split(",")):
         from benchmarks.profile_pool import profile
         out["profiles"] = [profile(work / "dmkg" / "store", q, args.profile_seconds)
@@ -358,6 +364,34 @@ def report(results: list[dict], meta: dict, argv: list[str], elapsed: float) -> 
             out.append(f"| {name} | " + " | ".join(cells) + " |")
         out.append("")
     for r in results:
+        for prof in r.get("http_profiles", []):
+            mode = "only the thread holding the GIL (`--gil`)" if prof.get("gil") else "every running thread"
+            out.append(f"## Profile: dmkg serve's web process, `{prof.get('query')}`, {r['quads']:,} quads, "
+                       f"{'GIL holder' if prof.get('gil') else 'all threads'}\n")
+            if "error" in prof:
+                out.append(f"Not run: {prof['error']}\n")
+                continue
+            total = prof["samples"] or 1
+            out.append(f"`benchmarks/profile_http.py`: py-spy on the running `dmkg serve` web process (not "
+                       f"the query workers) at {prof['rate']} Hz for {prof['seconds']:g} s, sampling {mode}, "
+                       f"while `loadgen` sends the query from {prof['clients']} clients; "
+                       f"{_f(prof['rps_under_profiler'], 0)} requests/s under the profiler; {total:,} "
+                       "samples "
+                       f"of running code ({total / prof['seconds'] / prof['rate']:.0%} of one core), "
+                       f"{prof['blocked_samples']:,} more of threads blocked in poll/wait (left out). "
+                       "Inclusive shares (nested rows are part of the row above):\n")
+            out.append("| component | share of web-process samples |")
+            out.append("|---|---:|")
+            for name, n in prof["components"]:
+                label = name.lstrip(" ")
+                indent = "&nbsp;" * 2 * (len(name) - len(label))
+                out.append(f"| {indent}{label} | {n / total:.1%} |")
+            out.append("")
+            out.append("| leaf function | share |")
+            out.append("|---|---:|")
+            for leaf, n in prof["top_leaves"][:10]:
+                out.append(f"| `{leaf}` | {n / total:.1%} |")
+            out.append("")
         for prof in r.get("profiles", []):
             out.append(f"## Profile: `{prof.get('query')}` through the worker pool at {r['quads']:,} quads\n")
             if "error" in prof:
@@ -405,6 +439,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", default="",
                     help="comma-separated standard queries to profile through dmkg's worker pool with py-spy "
                          "at the largest size, e.g. point-lookup,optional-heavy")
+    ap.add_argument("--profile-http", default="",
+                    help="comma-separated standard queries to profile dmkg serve's web process with py-spy "
+                         "under 8 clients at the largest size (benchmarks/profile_http.py)")
     ap.add_argument("--profile-seconds", type=float, default=5.0)
     args = ap.parse_args(argv)
     quick = args.quick
