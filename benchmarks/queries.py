@@ -237,11 +237,39 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:
     raise TimeoutError(f"{url} not ready after {timeout:.0f}s")
 
 
-def _drain(server: Server, timeout: float = 60.0) -> float:
-    """Wait until `server` answers a trivial query again; return the seconds waited."""
+def _session_cpu_s(sid: int) -> float:
+    """CPU seconds used so far by every live process of session `sid` (the server and its workers)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:  # field 6 of stat: session id
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _drain(server: Server, timeout: float = 90.0, window: float = 0.5, idle: float = 0.05) -> float:
+    """Wait until `server` is idle again -- its processes use < `idle` of a core over `window` -- and
+    answers a trivial query; return the seconds waited. A server that keeps evaluating abandoned (cut
+    off) requests would otherwise slow the next cell down: `ASK {}` alone is not enough, since a
+    thread-per-request server answers it at once while still busy."""
     t = time.perf_counter()
+    end = t + timeout
+    before = _session_cpu_s(server.proc.pid)
+    while time.perf_counter() < end:
+        time.sleep(window)
+        now = _session_cpu_s(server.proc.pid)
+        if now - before < idle * window:
+            break
+        before = now
     try:
-        _wait_ready(server.url, server.proc, timeout)
+        _wait_ready(server.url, server.proc, max(1.0, end - time.perf_counter()))
     except TimeoutError:
         pass
     return time.perf_counter() - t
