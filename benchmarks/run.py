@@ -334,8 +334,8 @@ def report(results: list[dict], meta: dict, argv: list[str], elapsed: float) -> 
     out.append(f"**Sizes in this file: {sizes} quads** (synthetic graph in dmkg's schema, seed "
                f"{meta['seed']}). Produced by `.venv/bin/python -m benchmarks.run {' '.join(argv)}` "
                f"in {elapsed / 60:.1f} min on {meta['date']} (commit `{meta['commit']}`).\n")
-    out.append("Absolute times on this shared 2-core machine are noisy (other test suites were running: "
-               f"load average {', '.join(f'{x:.1f}' for x in meta['loadavg_at_start'])} at start); "
+    out.append("Absolute times on this shared 2-core machine are noisy (load average "
+               f"{', '.join(f'{x:.1f}' for x in meta['loadavg_at_start'])} at start); "
                "read the **ratios**, which are measured side by side in the same run.\n")
     out.append("## Machine and versions\n")
     out.append(f"- CPU: {meta['cpu']} × {meta['cpus']}; RAM {meta['mem_gib']} GiB; Linux {meta['kernel']}; "
