@@ -55,8 +55,9 @@ def load_store(nquads: Path, store_link: Path) -> Path:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    previous = store_link.resolve() if store_link.is_symlink() else None
     _swap_link(store_link, target)
-    _prune(stores, keep={target, _previous(store_link)})
+    _prune(stores, keep={target, previous})
     return target
 
 
@@ -69,14 +70,8 @@ def _swap_link(link: Path, target: Path) -> None:
     os.replace(tmp, link)
 
 
-def _previous(link: Path) -> Path | None:
-    return link.resolve() if link.is_symlink() else None
-
-
 def _prune(stores: Path, keep: set[Path | None]) -> None:
-    """Keep the current and the last store (a running server may still read it); drop the rest."""
-    ordered = sorted((p for p in stores.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                     key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in ordered[2:]:
-        if old.resolve() not in keep:
+    """Keep the new store and the one it replaced (a running server may still read it); drop the rest."""
+    for old in stores.iterdir():
+        if old.is_dir() and not old.name.startswith(".") and old.resolve() not in keep:
             shutil.rmtree(old, ignore_errors=True)

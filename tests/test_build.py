@@ -129,3 +129,16 @@ def test_a_data_file_that_breaks_a_shape_fails_the_build_naming_the_node(tmp_pat
     assert message.startswith("SHACL validation failed")
     assert "https://w3id.org/dmkg/id/course-4-azathioprine https://w3id.org/dmkg/vocab/administersDrug" in message
     assert not (build_dir / "store").exists()
+
+
+def test_a_new_store_keeps_the_one_it_replaced_and_drops_older_ones(tmp_path):
+    from kg.store import load_store
+
+    link = tmp_path / "store"
+    stores = []
+    for n in range(3):
+        dump = tmp_path / f"{n}.nq"
+        dump.write_text(f"<urn:s> <urn:p> \"{n}\" <urn:g> .\n", encoding="utf-8")
+        stores.append(load_store(dump, link))
+    assert link.resolve() == stores[2]
+    assert stores[1].exists() and not stores[0].exists()
