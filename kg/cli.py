@@ -25,8 +25,6 @@ GRAPH_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "nquads": ox.RdfFormat.N_QUADS,
     "trig": ox.RdfFormat.TRIG, "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD,
 }
-EXPORT_SUFFIX = {"turtle": ".ttl", "nquads": ".nq", "trig": ".trig", "rdfxml": ".owl", "jsonld": ".jsonld",
-                 "ntriples": ".nt"}
 
 err = Console(stderr=True)
 store_option = click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
@@ -162,8 +160,7 @@ def _print_table(solutions: ox.QuerySolutions) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["turtle", "nquads", "trig", "rdfxml", "jsonld", "ntriples"]),
-              default="nquads")
+@click.option("--format", "fmt", type=click.Choice(list(GRAPH_FORMATS)), default="nquads")
 @click.option("--graph", "graph", default=None, help="Export one named graph (IRI); default: all graphs.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="File (default: stdout).")
 @store_option
@@ -219,7 +216,6 @@ def list_queries() -> None:
 def _register_optional_commands() -> None:
     """validate and serve live with their own code (kg/validate.py, server/serve.py)."""
     from kg.validate import validate_command
-
     from server.serve import serve
 
     cli.add_command(validate_command)

@@ -16,7 +16,7 @@ from pathlib import Path
 import owlready2
 import pyoxigraph as ox
 
-from kg.qc import load_store
+from kg.qc import read_release_file
 
 OWL_THING = "http://www.w3.org/2002/07/owl#Thing"
 OWL_NOTHING = "http://www.w3.org/2002/07/owl#Nothing"
@@ -73,7 +73,7 @@ def _named(entities) -> list[str]:
 
 def reason_file(path: Path) -> ReasoningResult:
     """Classify one RDF file (Turtle, RDF/XML or N-Triples)."""
-    return reason_store(load_store(path), path)
+    return reason_store(read_release_file(path), path)
 
 
 def reason_store(store: ox.Store, path: Path) -> ReasoningResult:

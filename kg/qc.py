@@ -43,7 +43,7 @@ def check_name(query_file: Path) -> str:
     return query_file.stem.removeprefix("qc-").removesuffix("-violation")
 
 
-def load_store(path: Path) -> ox.Store:
+def read_release_file(path: Path) -> ox.Store:
     """An in-memory store holding one release file (the files are small; in memory is 4-14x faster)."""
     fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower())
     if fmt is None:
@@ -79,4 +79,4 @@ def run_qc_queries(store: ox.Store, query_files: list[Path] | None = None) -> li
 
 
 def run_qc_on_file(path: Path, query_files: list[Path] | None = None) -> list[QcViolation]:
-    return run_qc_queries(load_store(path), query_files)
+    return run_qc_queries(read_release_file(path), query_files)

@@ -18,7 +18,7 @@ import click
 from kg.hermit import ReasoningResult, reason_store
 from kg.owlapi_check import CheckerUnavailable, OwlApiResult, run_owlapi_check
 from kg.paths import RELEASE_FULL, RELEASE_OWL, RELEASE_TTL
-from kg.qc import QcViolation, load_store, run_qc_queries
+from kg.qc import QcViolation, read_release_file, run_qc_queries
 
 RELEASE_FILES = (RELEASE_TTL, RELEASE_OWL, RELEASE_FULL)
 
@@ -121,7 +121,7 @@ def validate_release_files(paths: Sequence[Path] | None = None) -> ValidationRep
 
     for r in present:
         try:
-            store = load_store(r.path)
+            store = read_release_file(r.path)
         except (SyntaxError, OSError, ValueError) as exc:
             r.findings.append(Finding("rdf:parse", str(r.path.name), str(exc)))
             continue

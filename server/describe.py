@@ -169,18 +169,14 @@ def void() -> Response:
             Triple(subset, _node(SD + "name"), _node(graph_iri)),
             Triple(subset, _node(VOID + "triples"), _count(count)),
         ]
-    for class_iri, count in stats["classes"]:
-        partition = BlankNode()
-        triples += [
-            Triple(dataset, _node(VOID + "classPartition"), partition),
-            Triple(partition, _node(VOID + "class"), _node(class_iri)),
-            Triple(partition, _node(VOID + "entities"), _count(count)),
-        ]
-    for property_iri, count in stats["properties"]:
-        partition = BlankNode()
-        triples += [
-            Triple(dataset, _node(VOID + "propertyPartition"), partition),
-            Triple(partition, _node(VOID + "property"), _node(property_iri)),
-            Triple(partition, _node(VOID + "triples"), _count(count)),
-        ]
+    partitions = [("classPartition", "class", "entities", stats["classes"]),
+                  ("propertyPartition", "property", "triples", stats["properties"])]
+    for link, key, measure, counts in partitions:
+        for iri, count in counts:
+            partition = BlankNode()
+            triples += [
+                Triple(dataset, _node(VOID + link), partition),
+                Triple(partition, _node(VOID + key), _node(iri)),
+                Triple(partition, _node(VOID + measure), _count(count)),
+            ]
     return _negotiated_graph(triples)
