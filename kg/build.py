@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 from rdflib import Graph, URIRef
 
-from kg import ontology_release
+from kg import ontology_release, search_index
 from kg.paths import RELEASE_FULL, SOURCES_DIR, build_dir, default_store, report_text
 from kg.quotes import check_letter_quotes
 from kg.read_sources import SourceError, line_of, read_sources
@@ -141,7 +141,8 @@ def build(
             lines += _nquad_lines(graph, graph.identifier)
     out = build_dir()
     out.mkdir(parents=True, exist_ok=True)
-    target = load_store(write_nquads(lines, out / "dmkg.nq"), store_link or default_store())
+    target = load_store(write_nquads(lines, out / "dmkg.nq"), store_link or default_store(),
+                        sidecar=search_index.build_for_store)
     if write_release:
         for path, data in files.items():
             if not path.exists() or path.read_bytes() != data:

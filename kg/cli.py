@@ -213,6 +213,37 @@ def list_queries() -> None:
     Console(width=200).print(table)
 
 
+@cli.command()
+@click.argument("words", nargs=-1)
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@store_option
+def search(words: tuple[str, ...], limit: int, fmt: str, store_path: Path | None) -> None:
+    """Find entities, claims and quotes by words: labels, synonyms, identifiers (CD11a, DB00095, HP:0002015)."""
+    import json
+
+    from kg.search_index import IndexMissingError, SearchError, index_path
+    from kg.search_index import search as run_search
+
+    path = store_path or default_store()
+    if not path.exists():
+        raise click.UsageError(f"no store at {path}; run `dmkg build` first")
+    try:
+        hits = run_search(index_path(path), " ".join(words), limit)
+    except SearchError as exc:
+        raise click.BadParameter(str(exc), param_hint="WORDS") from exc
+    except IndexMissingError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if fmt == "json":
+        click.echo(json.dumps({"query": " ".join(words), "results": [h.as_dict() for h in hits]}, indent=2))
+        return
+    table = Table("#", "label", "kind", "entity", "match")
+    for rank, hit in enumerate(hits, 1):
+        table.add_row(str(rank), hit.label, hit.kind, hit.as_dict()["curie"] or hit.iri, hit.snippet_text)
+    Console(width=200).print(table)
+    err.print(f"{len(hits)} results")
+
+
 def _register_optional_commands() -> None:
     """validate and serve live with their own code (kg/validate.py, server/serve.py)."""
     from kg.validate import validate_command

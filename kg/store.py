@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -31,10 +32,12 @@ def _digest(path: Path) -> str:
     return sha.hexdigest()[:16]
 
 
-def load_store(nquads: Path, store_link: Path) -> Path:
+def load_store(nquads: Path, store_link: Path, sidecar: Callable[[Path], object] | None = None) -> Path:
     """Bulk-load the N-Quads file into a new store directory and point `store_link` at it atomically.
 
     Loading from the path lets pyoxigraph stream the file, so memory stays flat however large it is.
+    ``sidecar(store_dir)`` writes files derived from the new store (the search index) before the swap,
+    so they are in place the moment the link names the store.
     """
     digest = _digest(nquads)
     stores = store_link.parent / "stores"
@@ -55,6 +58,8 @@ def load_store(nquads: Path, store_link: Path) -> Path:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if sidecar is not None:
+        sidecar(target)
     previous = store_link.resolve() if store_link.is_symlink() else None
     _swap_link(store_link, target)
     _prune(stores, keep={target, previous})
@@ -71,7 +76,13 @@ def _swap_link(link: Path, target: Path) -> None:
 
 
 def _prune(stores: Path, keep: set[Path | None]) -> None:
-    """Keep the new store and the one it replaced (a running server may still read it); drop the rest."""
+    """Keep the new store and the one it replaced (a running server may still read it), each with its
+    sidecar files (``<digest>.*``); drop the rest."""
+    kept = {path.name for path in keep if path is not None}
     for old in stores.iterdir():
-        if old.is_dir() and not old.name.startswith(".") and old.resolve() not in keep:
+        if old.name.startswith("."):
+            continue
+        if old.is_dir() and old.resolve() not in keep:
             shutil.rmtree(old, ignore_errors=True)
+        elif old.is_file() and old.name.split(".", 1)[0] not in kept:
+            old.unlink(missing_ok=True)

@@ -33,9 +33,9 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     accesslog.init_app(app)
     _init_cors(app)
 
-    from server import describe, health, named, pages, sparql, ui, update
+    from server import browse, describe, health, named, pages, pictures, search, sparql, ui, update
 
-    for module in (sparql, describe, health, named, pages, ui, update):
+    for module in (sparql, describe, health, named, pages, ui, update, search, browse, pictures):
         app.register_blueprint(module.bp)
     return app
 

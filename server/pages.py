@@ -9,12 +9,14 @@ of all graphs.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import NamedNode
 
 from kg import curie
+from server import pictures
 from server.errors import NotAcceptableError, NotFoundError
 from server.executor import get_pool
 from server.formats import GRAPH_TYPES, negotiate
@@ -84,6 +86,7 @@ def entity(local: str) -> Response:
     incoming = pool.select(INCOMING, PAGE_TIMEOUT_S, substitutions={"entity": node})
     evidence = pool.select(EVIDENCE, PAGE_TIMEOUT_S, substitutions={"entity": node})
     page = _page_model(iri, base, outgoing, incoming, evidence)
+    page.update(pictures.for_entity(iri, request.path.lstrip("/")))
     response = Response(render_template("entity.html", **page), content_type="text/html; charset=utf-8")
     response.headers["Vary"] = "Accept"
     return response
@@ -169,8 +172,19 @@ def _page_model(iri: str, base: str, outgoing: list, incoming: list, evidence: l
         "types": [link(t) for t in values_of.get(RDF_TYPE, [])],
         "xrefs": xrefs,
         "exact_matches": [link(t) for t in values_of.get(EXACT_MATCH, [])],
-        "outgoing": [r for (p, _), r in relations.items() if p not in shown],
-        "incoming": list(incoming_rel.values()),
+        "outgoing": sorted((r for (p, _), r in relations.items() if p not in shown), key=_in_order),
+        "incoming": sorted(incoming_rel.values(), key=_in_order),
         "claims": list(claims.values()),
         "truncated": len(outgoing) >= MAX_ROWS or len(incoming) >= MAX_ROWS,
     }
+
+
+def _natural(text: str) -> list:
+    """Sort key reading digit runs as numbers: "step 2" before "step 10"."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", text)]
+
+
+def _in_order(relation: dict) -> tuple:
+    """Relations by predicate, then by the other end in natural order (the case's steps 1, 2, 3, 4)."""
+    other = relation.get("object") or relation["subject"]
+    return (_natural(relation["predicate"]["text"]), _natural(other["text"]))
