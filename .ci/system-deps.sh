@@ -9,6 +9,8 @@ command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
 # The endpoint's headless-browser UI test (tests/test_ui_browser.py) drives Debian's Chromium.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+# The mechanism graph is laid out by Graphviz's dot (server/mechanism.py); it brings the Cairo library CairoSVG uses.
+command -v dot >/dev/null 2>&1 || need+=(graphviz)
 # server/README.md's curl examples are executed by tests/test_server_real_graph.py.
 command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then

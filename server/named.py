@@ -11,7 +11,9 @@ import threading
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from kg.catalogue import CatalogueError, NamedQuery, ParameterError, load_catalogue
+from server import named_pages
 from server.errors import BadRequestError, EndpointError, NotFoundError
+from server.formats import GRAPH_TYPES, RESULTS_TYPES, negotiate
 from server.sparql import answer_query
 
 bp = Blueprint("named", __name__)
@@ -55,24 +57,50 @@ def describe_query(query: NamedQuery) -> dict:
     }
 
 
-@bp.get("/queries")
-def list_queries() -> Response:
-    return jsonify(queries=[describe_query(q) for q in catalogue()])
+def _wants_html(api_types: list[str]) -> bool:
+    """A browser (text/html preferred) gets the page; programs keep the API (its types come first)."""
+    return negotiate(request.accept_mimetypes, [*api_types, "text/html"]) == "text/html"
 
 
-@bp.get("/queries/<name>")
-def run_named(name: str) -> Response:
-    """:raise 404: unknown query   :raise 400: a parameter unknown, missing, repeated or malformed"""
-    query = next((q for q in catalogue() if q.name == name), None)
-    if query is None:
-        known = ", ".join(q.name for q in catalogue()) or "none"
-        raise NotFoundError(f"No named query {name!r}; known queries: {known}.")
+def request_values() -> dict[str, str]:
+    """:raise 400: a parameter given more than once"""
     values: dict[str, str] = {}
     for key in request.args:
         given = request.args.getlist(key)
         if len(given) > 1:
             raise BadRequestError(f"parameter {key!r}: given {len(given)} times; give it once")
         values[key] = given[0]
+    return values
+
+
+@bp.get("/queries")
+def list_queries() -> Response:
+    if _wants_html(["application/json"]):
+        return named_pages.render_list(catalogue())
+    return jsonify(queries=[describe_query(q) for q in catalogue()])
+
+
+def _named(name: str) -> NamedQuery:
+    query = next((q for q in catalogue() if q.name == name), None)
+    if query is None:
+        known = ", ".join(q.name for q in catalogue()) or "none"
+        raise NotFoundError(f"No named query {name!r}; known queries: {known}.")
+    return query
+
+
+@bp.get("/queries/<name>.csv")
+def download_csv(name: str) -> Response:
+    """The answer as a CSV file, for a download link on the query's page."""
+    return named_pages.csv_response(_named(name), request_values())
+
+
+@bp.get("/queries/<name>")
+def run_named(name: str) -> Response:
+    """:raise 404: unknown query   :raise 400: a parameter unknown, missing, repeated or malformed"""
+    query = _named(name)
+    values = request_values()
+    if _wants_html([*RESULTS_TYPES, *GRAPH_TYPES]):
+        return named_pages.render_query(query, values)
     try:
         bound = query.bind(values)
     except ParameterError as error:
