@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from contextlib import closing
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path

@@ -121,8 +121,8 @@ def to_svg(graph: MechanismGraph, base: str) -> str:
     names: dict[str, str] = {}
     for node in sorted(nodes, key=lambda n: graph.labels[n]):
         # the node's name is its label (Graphviz makes it the SVG <title>), made unique if need be
-        name = graph.labels[node] if graph.labels[node] not in names.values() else f"{graph.labels[node]} ({_short(node)})"
-        names[node] = graphviz.escape(name)
+        unique = graph.labels[node] if graph.labels[node] not in names.values() else f"{graph.labels[node]} ({_short(node)})"
+        names[node] = graphviz.escape(unique)
         extra = {"peripheries": "2", "penwidth": "2"} if node == graph.focus else {}
         dot.node(names[node], _wrapped(graph.labels[node], 24), URL=local_href(node, base) or None,
                  tooltip=graphviz.escape(graph.labels[node]), id=f"node-{_short(node)}", **extra)

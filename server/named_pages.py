@@ -8,6 +8,7 @@ and owns the routes); the CSV download has its own URL, ``/queries/<name>.csv``,
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Response, current_app, render_template, request
 from pyoxigraph import NamedNode, RdfFormat, parse
@@ -23,12 +24,13 @@ TIMEOUT_S = 15.0
 MAX_ROWS = 1000
 MAX_OPTIONS = 300
 OWL = "http://www.w3.org/2002/07/owl#"
-# the classes of a parameter's default value, each with how many entities it has (the widest is offered)
+# the classes of a parameter's default value, with their labels and how many entities each has
 CLASSES_OF = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?default ?class (COUNT(DISTINCT ?member) AS ?members) WHERE {
+SELECT ?default ?class (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?member) AS ?members) WHERE {
   ?default a/rdfs:subClassOf* ?class . ?member a/rdfs:subClassOf* ?class .
+  OPTIONAL { ?class rdfs:label ?l }
   FILTER(STRSTARTS(STR(?class), "https://w3id.org/dmkg/vocab/"))
-} GROUP BY ?default ?class ORDER BY DESC(?members) LIMIT 1"""
+} GROUP BY ?default ?class ORDER BY DESC(?members)"""
 MEMBERS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?class ?entity (SAMPLE(?l) AS ?label) WHERE { ?entity a/rdfs:subClassOf* ?class ; rdfs:label ?l }
 GROUP BY ?class ?entity"""
@@ -45,8 +47,9 @@ def _shown(iri: str) -> str:
 
 
 def _options(param: Param) -> list[dict]:
-    """Entities like the parameter's default, by label: members of the default's widest dmkg class, or for
-    a class or property default, the vocabulary's classes or properties of that kind."""
+    """Entities like the parameter's default, by label: members of the default's class named like the
+    parameter (``drug``, ``disease``, ``diseaseA``, ``case``), else of its widest dmkg class; for a class
+    or property default, the vocabulary's classes or properties of that kind."""
     def compute() -> list[dict]:
         default = param.parse(param.default)
         pool = get_pool()
@@ -55,10 +58,13 @@ def _options(param: Param) -> list[dict]:
         if schema:
             rows = pool.select(SAME_KIND, TIMEOUT_S, substitutions={"kind": NamedNode(sorted(schema)[0])})
         else:
-            widest = pool.select(CLASSES_OF, TIMEOUT_S, substitutions={"default": default})
-            if not widest:
+            classes = pool.select(CLASSES_OF, TIMEOUT_S, substitutions={"default": default})
+            if not classes:
                 return []
-            rows = pool.select(MEMBERS, TIMEOUT_S, substitutions={"class": NamedNode(widest[0]["class"]["value"])})
+            wanted = re.sub(r"[A-Z]$", "", param.name).casefold()
+            named = [c for c in classes if c.get("label", {}).get("value", "").casefold() == wanted]
+            chosen = (named or classes)[0]["class"]["value"]
+            rows = pool.select(MEMBERS, TIMEOUT_S, substitutions={"class": NamedNode(chosen)})
         options = {r["entity"]["value"]: r["label"]["value"] for r in rows}
         return [{"value": _shown(iri), "label": label}
                 for iri, label in sorted(options.items(), key=lambda item: item[1].casefold())][:MAX_OPTIONS]

@@ -161,6 +161,8 @@ def to_svg(timeline: Timeline, base: str) -> str:
                          'stroke="#111" fill="none"/>')
     parts.append(_text(right_x + 4, TOP + 18, ["Follow-up"], weight="bold"))
     lanes_top = y
+    spans: dict[int, list[tuple[int, int, str]]] = {s.number: [] for s in steps}  # bars per step column
+    steps_left, steps_right = column[steps[0].number] - GAP // 2, right_x - GAP // 2
     for _, drug_label, courses in timeline.lanes:
         heights = []
         for course in courses:
@@ -174,14 +176,23 @@ def to_svg(timeline: Timeline, base: str) -> str:
             bar = (f'<rect x="{x}" y="{y}" width="{width}" height="{heights[-1]}" rx="4" fill="#dde8f3" '
                    f'stroke="#23415a"/>' + _text(x + 5, y + 15, lines))
             parts.append(_link(local_href(course.iri, base), title, bar))
+            for number in course.steps:
+                spans[number].append((y, y + heights[-1], drug_label))
         lane_h = max(heights) + 8
-        parts.insert(0, f'<rect x="0" y="{y - 4}" width="{right_x}" height="{lane_h}" fill="#f6f6f6"/>')
+        parts.insert(0, f'<rect x="0" y="{y - 4}" width="{LANE_LABEL_W}" height="{lane_h}" fill="#f3f3f3"/>'
+                        f'<rect x="{steps_left}" y="{y - 4}" width="{steps_right - steps_left}" height="{lane_h}" '
+                        'fill="#f3f3f3"/>')
         parts.append(_text(6, y + 15, _lines(drug_label, LANE_LABEL_W - 8), weight="bold"))
         y += lane_h + 4
-    for step in steps:  # co-administration: one bracket per step column across its drugs' lanes
-        x = column[step.number] + STEP_W - 3
-        parts.append(f'<path d="M{x} {lanes_top} l0 {y - lanes_top - 6}" stroke="#23415a" '
-                     'stroke-dasharray="2 3" fill="none"/>')
+    for step in steps:  # co-administration: a bracket left of the column joins the drugs given together
+        together = spans[step.number]
+        if len(together) > 1:
+            x = column[step.number] - 4
+            top, bottom_y = min(t for t, _, _ in together), max(b for _, b, _ in together)
+            names = ", ".join(sorted({name for _, _, name in together}))
+            parts.append(f'<g><title>step {step.number}: given together: {escape(names)}</title>'
+                         f'<path d="M{x + 3} {top} l-3 0 l0 {bottom_y - top} l3 0" stroke="#23415a" '
+                         'stroke-width="2" fill="none"/></g>')
     parts.append(_text(6, y + 15, ["Response"], weight="bold"))
     response_h = 0
     for step in steps:
