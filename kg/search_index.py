@@ -36,19 +36,20 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX oio: <http://www.geneontology.org/formats/oboInOwl#>
 PREFIX obo: <http://purl.obolibrary.org/obo/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
 SELECT DISTINCT ?s ?field ?text WHERE {
   { ?s rdfs:label ?text BIND("label" AS ?field) }
-  UNION { ?s oio:hasExactSynonym|oio:hasRelatedSynonym|oio:hasNarrowSynonym|oio:hasBroadSynonym|skos:altLabel ?text
-          BIND("synonym" AS ?field) }
+  UNION { ?s oio:hasExactSynonym|oio:hasRelatedSynonym|oio:hasNarrowSynonym|oio:hasBroadSynonym
+             |skos:altLabel ?text BIND("synonym" AS ?field) }
   UNION { ?s oio:hasDbXref|dmkg:pmid|dmkg:doi ?text BIND("identifier" AS ?field) }
   UNION { ?s skos:exactMatch|skos:closeMatch|skos:broadMatch|skos:narrowMatch|skos:relatedMatch ?m
           FILTER(isIRI(?m)) BIND(STR(?m) AS ?text) BIND("match" AS ?field) }
   UNION { ?s dmkg:statement|dmkg:quote|obo:IAO_0000115|dmkg:findingValue ?text BIND("text" AS ?field) }
   UNION { ?s a ?type . ?type rdfs:label ?text
           FILTER(STRSTARTS(STR(?type), "https://w3id.org/dmkg/vocab/")) BIND("type" AS ?field) }
-  UNION { ?s a <http://www.w3.org/2002/07/owl#Class> BIND("class" AS ?text) BIND("type" AS ?field) }
-  UNION { ?s a <http://www.w3.org/2002/07/owl#ObjectProperty> BIND("property" AS ?text) BIND("type" AS ?field) }
-  UNION { ?s a <http://www.w3.org/2002/07/owl#DatatypeProperty> BIND("property" AS ?text) BIND("type" AS ?field) }
+  UNION { ?s a owl:Class BIND("class" AS ?text) BIND("type" AS ?field) }
+  UNION { ?s a owl:ObjectProperty BIND("property" AS ?text) BIND("type" AS ?field) }
+  UNION { ?s a owl:DatatypeProperty BIND("property" AS ?text) BIND("type" AS ?field) }
   FILTER(isIRI(?s))
 }"""
 
@@ -80,8 +81,14 @@ class Hit:
         return marked.replace("\n", " · ")
 
     def as_dict(self) -> dict:
-        return {"iri": self.iri, "curie": curie.compress_or_none(self.iri), "label": self.label,
-                "kind": self.kind, "snippet": self.snippet_text, "score": round(self.score, 4)}
+        return {
+            "iri": self.iri,
+            "curie": curie.compress_or_none(self.iri),
+            "label": self.label,
+            "kind": self.kind,
+            "snippet": self.snippet_text,
+            "score": round(self.score, 4),
+        }
 
 
 def index_path(store_dir: str | Path) -> Path:
@@ -114,12 +121,22 @@ def _documents(rows: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str
         searchable = [by_field[f] for f in ("label", "synonym", "identifier", "match", "text")]
         if not any(searchable):
             continue
-        label = min(by_field["label"], key=len) if by_field["label"] else (
-            curie.compress_or_none(subject) or subject)
+        label = (
+            min(by_field["label"], key=len)
+            if by_field["label"]
+            else (curie.compress_or_none(subject) or subject)
+        )
         kind = ", ".join(sorted(by_field["type"])[:3])
-        documents.append((subject, kind, label, "\n".join(by_field["synonym"]),
-                          "\n".join(by_field["identifier"] + by_field["match"]),
-                          "\n".join(by_field["label"][1:] + by_field["text"])))
+        documents.append(
+            (
+                subject,
+                kind,
+                label,
+                "\n".join(by_field["synonym"]),
+                "\n".join(by_field["identifier"] + by_field["match"]),
+                "\n".join(by_field["label"][1:] + by_field["text"]),
+            )
+        )
     return documents
 
 
@@ -129,8 +146,10 @@ def write_index(rows: Iterable[tuple[str, str, str]], path: Path) -> Path:
     tmp.unlink(missing_ok=True)
     try:
         with closing(sqlite3.connect(tmp)) as db, db:
-            db.execute("CREATE VIRTUAL TABLE entries USING fts5(iri UNINDEXED, kind UNINDEXED, label, "
-                       "synonyms, identifiers, text, tokenize = 'porter unicode61 remove_diacritics 2')")
+            db.execute(
+                "CREATE VIRTUAL TABLE entries USING fts5(iri UNINDEXED, kind UNINDEXED, label, "
+                "synonyms, identifiers, text, tokenize = 'porter unicode61 remove_diacritics 2')"
+            )
             db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)", _documents(rows))
             db.execute("INSERT INTO entries(entries) VALUES ('optimize')")
         os.replace(tmp, path)
@@ -147,8 +166,10 @@ def build_for_store(store_dir: Path) -> Path:
     import pyoxigraph as ox
 
     store = ox.Store.read_only(str(store_dir))
-    rows = ((s["s"].value, s["field"].value, s["text"].value)
-            for s in store.query(EXTRACT, use_default_graph_as_union=True))
+    rows = (
+        (s["s"].value, s["field"].value, s["text"].value)
+        for s in store.query(EXTRACT, use_default_graph_as_union=True)
+    )
     return write_index(rows, index_path(store_dir))
 
 
@@ -158,8 +179,7 @@ def match_expression(query: str) -> tuple[str, str]:
     :raise SearchError: empty, too long, or no letters or digits in it
     """
     if len(query) > MAX_QUERY_CHARS:
-        raise SearchError(f"the search text is {len(query)} characters long; "
-                          f"use at most {MAX_QUERY_CHARS}")
+        raise SearchError(f"the search text is {len(query)} characters long; use at most {MAX_QUERY_CHARS}")
     words = _WORD.findall(query.casefold())
     if not words:
         raise SearchError("type a word to search for (letters or digits), e.g. Gottron, CD11a or HP:0002015")
@@ -180,9 +200,11 @@ def search(path: Path, query: str, limit: int = 20) -> list[Hit]:
     if not path.is_file():
         raise IndexMissingError(f"no search index at {path}; run `dmkg build`")
     exact = " ".join(_WORD.findall(query.casefold()))
-    sql = ("SELECT iri, label, kind, snippet(entries, -1, ?, ?, '…', 16), bm25(entries, ?, ?, ?, ?) AS score "
-           "FROM entries WHERE entries MATCH ? ORDER BY (lower(label) = ?) DESC, "
-           "(lower(label) LIKE ? ESCAPE '\\') DESC, score LIMIT ?")
+    sql = (
+        "SELECT iri, label, kind, snippet(entries, -1, ?, ?, '…', 16), bm25(entries, ?, ?, ?, ?) AS score "
+        "FROM entries WHERE entries MATCH ? ORDER BY (lower(label) = ?) DESC, "
+        "(lower(label) LIKE ? ESCAPE '\\') DESC, score LIMIT ?"
+    )
     prefix = re.sub(r"([%_\\])", r"\\\1", exact) + "%"
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
         for expression in (all_words, any_word):

@@ -28,9 +28,15 @@ def drugs() -> Response:
     base = str(current_app.config["BASE_IRI"]).rstrip("/")
 
     def compute() -> list[dict]:
-        return [{"href": local_href(r["drug"]["value"], base), "label": r["label"]["value"],
-                 "classes": r.get("classes", {}).get("value", ""), "synonyms": r.get("synonyms", {}).get("value", "")}
-                for r in get_pool().select(DRUGS, TIMEOUT_S)]
+        return [
+            {
+                "href": local_href(r["drug"]["value"], base),
+                "label": r["label"]["value"],
+                "classes": r.get("classes", {}).get("value", ""),
+                "synonyms": r.get("synonyms", {}).get("value", ""),
+            }
+            for r in get_pool().select(DRUGS, TIMEOUT_S)
+        ]
 
     html = render_template("drugs.html", drugs=cached("drugs", "", compute))
     return Response(html, content_type="text/html; charset=utf-8")

@@ -32,6 +32,7 @@ WHERE {
 
 def summarise(rows: list[dict], base: str) -> list[dict]:
     """Groups (one per entity at the other end) of claim rows, in label order; nothing stated is guessed."""
+
     def value(row: dict, name: str, missing: str = "") -> str:
         return row[name]["value"] if name in row else missing
 
@@ -39,15 +40,25 @@ def summarise(rows: list[dict], base: str) -> list[dict]:
     for row in rows:
         refs = sorted({int(n) for n in value(row, "refs").split() if n.isdigit()})
         other = value(row, "other")
-        claims.append({
-            "other": other, "other_label": value(row, "otherLabel", other.rsplit("/", 1)[-1]),
-            "other_href": local_href(other, base), "role": value(row, "role"),
-            "relation": value(row, "relation"), "direction": value(row, "direction", "not recorded"),
-            "design": value(row, "design", "not recorded"), "level": value(row, "level", "not recorded"),
-            "modality": value(row, "modality", "not recorded"), "patients": value(row, "patients", "not reported"),
-            "refs": ", ".join(map(str, refs)) or "none", "statement": value(row, "statement"),
-            "claim_href": local_href(value(row, "claim"), base),
-        })
+        claims.append(
+            {
+                "other": other,
+                "other_label": value(row, "otherLabel", other.rsplit("/", 1)[-1]),
+                "other_href": local_href(other, base),
+                "role": value(row, "role"),
+                "relation": value(row, "relation"),
+                "direction": value(row, "direction", "not recorded"),
+                "design": value(row, "design", "not recorded"),
+                "level": value(row, "level", "not recorded"),
+                "modality": value(row, "modality", "not recorded"),
+                "patients": value(row, "patients", "not reported"),
+                "refs": ", ".join(map(str, refs)) or "none",
+                "statement": value(row, "statement"),
+                "claim_href": local_href(value(row, "claim"), base),
+            }
+        )
     claims.sort(key=lambda c: (c["other_label"].casefold(), c["relation"], c["level"], c["statement"]))
-    return [{"label": label, "href": items[0]["other_href"], "claims": items}
-            for label, items in ((k, list(g)) for k, g in groupby(claims, key=lambda c: c["other_label"]))]
+    return [
+        {"label": label, "href": items[0]["other_href"], "claims": items}
+        for label, items in ((k, list(g)) for k, g in groupby(claims, key=lambda c: c["other_label"]))
+    ]

@@ -33,8 +33,14 @@ WHERE {
 } GROUP BY ?claim ?s ?p ?o"""
 
 # line style per modality, so the picture reads without colour (the label says it in words too)
-_STYLE = {"stated as fact": "solid", "probable": "dashed", "possible": "dashed", "hypothesis": "dotted",
-          "unclear": "dotted", "curator inference": "bold"}
+_STYLE = {
+    "stated as fact": "solid",
+    "probable": "dashed",
+    "possible": "dashed",
+    "hypothesis": "dotted",
+    "unclear": "dotted",
+    "curator inference": "bold",
+}
 
 
 @dataclass(frozen=True)
@@ -81,9 +87,18 @@ def read_edges(rows: list[dict]) -> tuple[list[Edge], dict[str, str]]:
         labels[s] = _value(row, "sLabel") or _short(s)
         labels[o] = _value(row, "oLabel") or _short(o)
         refs = tuple(sorted({int(n) for n in _value(row, "refs").split() if n.isdigit()}))
-        edges.append(Edge(_value(row, "claim"), s, o, _value(row, "pLabel") or _short(_value(row, "p")),
-                          _value(row, "modality") or "modality not recorded", _value(row, "direction"),
-                          refs, _value(row, "statement")))
+        edges.append(
+            Edge(
+                _value(row, "claim"),
+                s,
+                o,
+                _value(row, "pLabel") or _short(_value(row, "p")),
+                _value(row, "modality") or "modality not recorded",
+                _value(row, "direction"),
+                refs,
+                _value(row, "statement"),
+            )
+        )
     return sorted(edges, key=lambda e: (labels[e.source], e.predicate, labels[e.target])), labels
 
 
@@ -106,7 +121,9 @@ def around(focus: str, edges: list[Edge], labels: dict[str, str]) -> MechanismGr
 
     down = closure(out, lambda e: e.target)
     up = closure(into, lambda e: e.source)
-    chosen = [e for e in edges if (e.source in down and e.target in down) or (e.source in up and e.target in up)]
+    chosen = [
+        e for e in edges if (e.source in down and e.target in down) or (e.source in up and e.target in up)
+    ]
     return MechanismGraph(focus, labels, chosen)
 
 
@@ -114,32 +131,58 @@ def to_svg(graph: MechanismGraph, base: str) -> str:
     """Graphviz's SVG, with a title and a text description for readers who cannot see it."""
     name = graph.labels.get(graph.focus, _short(graph.focus))
     dot = graphviz.Digraph("mechanism", format="svg", engine="dot")
-    dot.attr(rankdir="TB", nodesep="0.4", ranksep="0.35", fontname="DejaVu Sans", fontsize="11", tooltip=f"Mechanism graph around {name}")
+    dot.attr(
+        rankdir="TB",
+        nodesep="0.4",
+        ranksep="0.35",
+        fontname="DejaVu Sans",
+        fontsize="11",
+        tooltip=f"Mechanism graph around {name}",
+    )
     dot.attr("node", shape="box", style="rounded", fontname="DejaVu Sans", fontsize="11")
     dot.attr("edge", fontname="DejaVu Sans", fontsize="9")
     nodes = {e.source for e in graph.edges} | {e.target for e in graph.edges}
     names: dict[str, str] = {}
     for node in sorted(nodes, key=lambda n: graph.labels[n]):
         # the node's name is its label (Graphviz makes it the SVG <title>), made unique if need be
-        unique = graph.labels[node] if graph.labels[node] not in names.values() else f"{graph.labels[node]} ({_short(node)})"
+        unique = (
+            graph.labels[node]
+            if graph.labels[node] not in names.values()
+            else f"{graph.labels[node]} ({_short(node)})"
+        )
         names[node] = graphviz.escape(unique)
         extra = {"peripheries": "2", "penwidth": "2"} if node == graph.focus else {}
-        dot.node(names[node], _wrapped(graph.labels[node], 24), URL=local_href(node, base) or None,
-                 tooltip=graphviz.escape(graph.labels[node]), id=f"node-{_short(node)}", **extra)
+        dot.node(
+            names[node],
+            _wrapped(graph.labels[node], 24),
+            URL=local_href(node, base) or None,
+            tooltip=graphviz.escape(graph.labels[node]),
+            id=f"node-{_short(node)}",
+            **extra,
+        )
     for edge in graph.edges:
         label = "\\n".join(_wrapped(part, 30) for part in edge.label.split("\n"))
-        dot.edge(names[edge.source], names[edge.target],
-                 label=graphviz.nohtml(label), URL=local_href(edge.claim, base) or None,
-                 tooltip=graphviz.escape(edge.statement or edge.sentence), style=_STYLE.get(edge.modality, "solid"),
-                 id=f"edge-{_short(edge.claim)}", **{"class": "claim-edge"})
+        dot.edge(
+            names[edge.source],
+            names[edge.target],
+            label=graphviz.nohtml(label),
+            URL=local_href(edge.claim, base) or None,
+            tooltip=graphviz.escape(edge.statement or edge.sentence),
+            style=_STYLE.get(edge.modality, "solid"),
+            id=f"edge-{_short(edge.claim)}",
+            **{"class": "claim-edge"},
+        )
     svg = dot.pipe(format="svg", encoding="utf-8")
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     title = f"Mechanism graph around {name}: {len(graph.edges)} claimed links"
     desc = "; ".join(f"{graph.labels[e.source]} {e.sentence} {graph.labels[e.target]}" for e in graph.edges)
     head_end = svg.index(">", svg.index("<svg")) + 1
     opening = svg[:head_end].replace("<svg", '<svg role="group" aria-labelledby="mechanism-title"', 1)
-    return (opening + f'\n<title id="mechanism-title">{_xml(title)}</title>\n<desc>{_xml(desc)}</desc>'
-            + svg[head_end:])
+    return (
+        opening
+        + f'\n<title id="mechanism-title">{_xml(title)}</title>\n<desc>{_xml(desc)}</desc>'
+        + svg[head_end:]
+    )
 
 
 def _wrapped(text: str, width: int) -> str:

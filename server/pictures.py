@@ -35,6 +35,7 @@ def _node(local: str) -> tuple[str, NamedNode]:
 
 def timeline_svg(iri: str) -> str | None:
     """The case's timeline, or None when the entity has no treatment regimens."""
+
     def compute() -> str | None:
         pool, node = get_pool(), NamedNode(iri)
         courses = pool.select(timeline.COURSES, TIMEOUT_S, substitutions={"case": node})
@@ -50,8 +51,9 @@ def timeline_svg(iri: str) -> str | None:
 
 
 def mechanism_graph(iri: str) -> mechanism.MechanismGraph:
-    edges, labels = cached("mechanism-edges", "", lambda: mechanism.read_edges(
-        get_pool().select(mechanism.EDGES, TIMEOUT_S)))
+    edges, labels = cached(
+        "mechanism-edges", "", lambda: mechanism.read_edges(get_pool().select(mechanism.EDGES, TIMEOUT_S))
+    )
     return mechanism.around(iri, edges, dict(labels))
 
 
@@ -64,20 +66,38 @@ def mechanism_svg(iri: str) -> str | None:
 
 
 def evidence(iri: str) -> list[dict]:
-    return cached("evidence", iri, lambda: evidence_summary.summarise(
-        get_pool().select(evidence_summary.CLAIMS, TIMEOUT_S, substitutions={"entity": NamedNode(iri)}), _base()))
+    return cached(
+        "evidence",
+        iri,
+        lambda: evidence_summary.summarise(
+            get_pool().select(evidence_summary.CLAIMS, TIMEOUT_S, substitutions={"entity": NamedNode(iri)}),
+            _base(),
+        ),
+    )
 
 
 def for_entity(iri: str, local: str) -> dict:
     """What an entity page shows besides its triples (empty parts are left out by the template)."""
     graph = mechanism_graph(iri)
-    edges = [{"source_label": graph.labels[e.source], "target_label": graph.labels[e.target],
-              "claim_href": local_href(e.claim, _base()), "predicate": e.predicate, "direction": e.direction,
-              "modality": e.modality, "refs": e.refs} for e in graph.edges]
+    edges = [
+        {
+            "source_label": graph.labels[e.source],
+            "target_label": graph.labels[e.target],
+            "claim_href": local_href(e.claim, _base()),
+            "predicate": e.predicate,
+            "direction": e.direction,
+            "modality": e.modality,
+            "refs": e.refs,
+        }
+        for e in graph.edges
+    ]
     return {
-        "timeline_svg": timeline_svg(iri), "timeline_path": f"/pictures/timeline/{local}",
-        "mechanism_svg": mechanism_svg(iri), "mechanism_path": f"/pictures/mechanism/{local}",
-        "mechanism_edges": edges, "evidence_groups": evidence(iri),
+        "timeline_svg": timeline_svg(iri),
+        "timeline_path": f"/pictures/timeline/{local}",
+        "mechanism_svg": mechanism_svg(iri),
+        "mechanism_path": f"/pictures/mechanism/{local}",
+        "mechanism_edges": edges,
+        "evidence_groups": evidence(iri),
     }
 
 

@@ -37,8 +37,10 @@ def current_index() -> Path:
         if made is None or made[0] != pool.store_path:
             rows = pool.select(EXTRACT, INDEX_TIMEOUT_S)
             folder = Path(tempfile.mkdtemp(prefix="dmkg-search-"))
-            path = write_index(((r["s"]["value"], r["field"]["value"], r["text"]["value"]) for r in rows),
-                               folder / "index.sqlite")
+            path = write_index(
+                ((r["s"]["value"], r["field"]["value"], r["text"]["value"]) for r in rows),
+                folder / "index.sqlite",
+            )
             made = app.extensions["dmkg_search_index"] = (pool.store_path, path)
     return made[1]
 
@@ -65,6 +67,11 @@ def search_page() -> Response:
             raise BadRequestError(f"parameter 'q': {error}" if "limit" not in error else error)
         results = [{**h.as_dict(), "href": local_href(h.iri, base)} for h in hits]
         return jsonify(query=query, results=results)
-    html = render_template("search.html", query=query[:MAX_QUERY_CHARS], error=error, base=base,
-                           hits=[{"hit": h, "href": local_href(h.iri, base)} for h in hits])
+    html = render_template(
+        "search.html",
+        query=query[:MAX_QUERY_CHARS],
+        error=error,
+        base=base,
+        hits=[{"hit": h, "href": local_href(h.iri, base)} for h in hits],
+    )
     return Response(html, status=400 if error and query else 200, content_type="text/html; charset=utf-8")

@@ -21,8 +21,13 @@ MODALITIES = {"stated as fact", "probable", "possible", "hypothesis", "unclear",
 
 @pytest.fixture(scope="module")
 def real(built, tmp_path_factory):
-    server = start_server(built.store_path, tmp_path_factory.mktemp("pictures") / "serve.log", "--workers", "2",
-                          env={"DMKG_CATALOGUE_DIR": json.dumps(str(REPO / "queries" / "catalogue"))})
+    server = start_server(
+        built.store_path,
+        tmp_path_factory.mktemp("pictures") / "serve.log",
+        "--workers",
+        "2",
+        env={"DMKG_CATALOGUE_DIR": json.dumps(str(REPO / "queries" / "catalogue"))},
+    )
     yield server
     stop_server(server)
 
@@ -44,16 +49,23 @@ def _edges(root: ElementTree.Element) -> list[dict]:
 
 
 def _claim_modality(built, claim_local: str) -> str:
-    rows = built.select("""PREFIX dmkg: <https://w3id.org/dmkg/vocab/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    rows = built.select(
+        """PREFIX dmkg: <https://w3id.org/dmkg/vocab/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         SELECT ?claim ?label WHERE { ?claim dmkg:hasModality/rdfs:label ?label }""",
-                        claim=__import__("pyoxigraph").NamedNode("https://w3id.org/dmkg" + claim_local))
+        claim=__import__("pyoxigraph").NamedNode("https://w3id.org/dmkg" + claim_local),
+    )
     return rows[0]["label"] if rows else "modality not recorded"
 
 
 def test_mechanism_graph_of_efalizumab_reaches_dermatomyositis_with_each_edges_modality(real, built) -> None:
     root = _svg(real, "/pictures/mechanism/id/efalizumab.svg")
     assert "efalizumab" in root.find(SVG + "title").text and root.find(SVG + "desc").text
-    nodes = {t.text for g in root.iter(SVG + "g") if "node" in (g.get("class") or "").split() for t in g.iter(SVG + "title")}
+    nodes = {
+        t.text
+        for g in root.iter(SVG + "g")
+        if "node" in (g.get("class") or "").split()
+        for t in g.iter(SVG + "title")
+    }
     assert {"efalizumab", "CD11a", "LFA-1", "LFA-1/ICAM-1 interaction", "dermatomyositis"} <= nodes
     edges = _edges(root)
     assert len(edges) >= 7
@@ -81,13 +93,23 @@ def test_mechanism_graph_is_on_drug_target_process_and_disease_pages(real) -> No
 
 def test_evidence_summary_on_disease_and_drug_pages(real) -> None:
     page = real.get("/id/dermatomyositis", headers=BROWSER).text
-    table = page[page.index('<table class="evidence-summary">'):page.index("</table>", page.index("evidence-summary"))]
+    table = page[
+        page.index('<table class="evidence-summary">') : page.index(
+            "</table>", page.index("evidence-summary")
+        )
+    ]
     for heading in ("direction", "study design", "evidence level", "modality", "patients"):
         assert f'<th scope="col">{heading}</th>' in table
-    assert '<a href="/id/efalizumab">efalizumab</a>' in table and '<a href="/id/rituximab">rituximab</a>' in table
+    assert (
+        '<a href="/id/efalizumab">efalizumab</a>' in table
+        and '<a href="/id/rituximab">rituximab</a>' in table
+    )
     assert "case report" in table and "OCEBM level 4" in table
     drug = real.get("/id/efalizumab", headers=BROWSER).text
-    assert '<table class="evidence-summary">' in drug and '<a href="/id/allergic-asthma">allergic asthma</a>' in drug
+    assert (
+        '<table class="evidence-summary">' in drug
+        and '<a href="/id/allergic-asthma">allergic asthma</a>' in drug
+    )
 
 
 def test_named_queries_are_html_for_a_browser_and_json_for_programs(real) -> None:
@@ -97,8 +119,9 @@ def test_named_queries_are_html_for_a_browser_and_json_for_programs(real) -> Non
     assert '<option value="dmkgid:efalizumab" selected>efalizumab</option>' in listing.text
     api = json.loads(real.get("/queries").body)
     assert "treatment-timeline" in {q["name"] for q in api["queries"]}
-    page = real.get("/queries/mechanism-path?drug=dmkgid%3Aefalizumab&disease=dmkgid%3Adermatomyositis",
-                    headers=BROWSER)
+    page = real.get(
+        "/queries/mechanism-path?drug=dmkgid%3Aefalizumab&disease=dmkgid%3Adermatomyositis", headers=BROWSER
+    )
     assert page.status == 200 and '<table class="answer">' in page.text
     assert '<a href="/id/dermatomyositis"' in page.text
     results = real.get("/queries/mechanism-path", headers={"Accept": "application/sparql-results+json"})
@@ -119,6 +142,6 @@ def test_named_query_answer_downloads_as_csv(real, built) -> None:
 
 def test_case_page_lists_its_courses_in_step_order(real) -> None:
     page = real.get("/id/case", headers=BROWSER).text
-    relations = page[page.index('<table class="relations">'):]
+    relations = page[page.index('<table class="relations">') :]
     steps = [int(n) for n in re.findall(r">step (\d+):", relations)]
     assert steps and steps == sorted(steps)

@@ -23,8 +23,13 @@ DMKG = [str(Path(sys.executable).with_name("dmkg"))]
 
 @pytest.fixture(scope="module")
 def real(built, tmp_path_factory):
-    server = start_server(built.store_path, tmp_path_factory.mktemp("search") / "serve.log", "--workers", "2",
-                          env={"DMKG_CATALOGUE_DIR": json.dumps(str(REPO / "queries" / "catalogue"))})
+    server = start_server(
+        built.store_path,
+        tmp_path_factory.mktemp("search") / "serve.log",
+        "--workers",
+        "2",
+        env={"DMKG_CATALOGUE_DIR": json.dumps(str(REPO / "queries" / "catalogue"))},
+    )
     yield server
     stop_server(server)
 
@@ -35,10 +40,18 @@ def test_build_writes_the_index_beside_the_store_it_indexes(built) -> None:
     assert index_path(built.store_path).is_file()
 
 
-@pytest.mark.parametrize("words, entity", [
-    ("CD11a", "cd11a"), ("ITGAL", "cd11a"), ("DB00095", "efalizumab"), ("HP:0002015", "dysphagia"),
-    ("efalizumab", "efalizumab"), ("Gottron papules", "gottron-papules"), ("LFA1", "lfa-1"),
-])
+@pytest.mark.parametrize(
+    "words, entity",
+    [
+        ("CD11a", "cd11a"),
+        ("ITGAL", "cd11a"),
+        ("DB00095", "efalizumab"),
+        ("HP:0002015", "dysphagia"),
+        ("efalizumab", "efalizumab"),
+        ("Gottron papules", "gottron-papules"),
+        ("LFA1", "lfa-1"),
+    ],
+)
 def test_labels_synonyms_and_identifiers_find_their_entity_first(built, words, entity) -> None:
     hits = search(index_path(built.store_path), words)
     assert hits and hits[0].iri == ID + entity, [h.iri for h in hits[:5]]
@@ -52,17 +65,32 @@ def test_a_word_of_a_quote_finds_the_sentence_and_its_claim(built) -> None:
     assert "<mark>Gottron</mark>" in claim.snippet_html
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "type a word"), ("   ", "type a word"), ('"*()^:', "type a word"), ("x" * (MAX_QUERY_CHARS + 1), "at most"),
-    (" ".join(["w"] * 13), "at most 12"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "type a word"),
+        ("   ", "type a word"),
+        ('"*()^:', "type a word"),
+        ("x" * (MAX_QUERY_CHARS + 1), "at most"),
+        (" ".join(["w"] * 13), "at most 12"),
+    ],
+)
 def test_bad_input_is_refused_with_a_reason(built, text, message) -> None:
     with pytest.raises(SearchError, match=message):
         search(index_path(built.store_path), text)
 
 
-@pytest.mark.parametrize("text", ['gottron" OR "x', "NEAR(gottron papules)", "gottron*", "'; DROP TABLE entries; --",
-                                  "label:gottron", "gottron AND NOT papules"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'gottron" OR "x',
+        "NEAR(gottron papules)",
+        "gottron*",
+        "'; DROP TABLE entries; --",
+        "label:gottron",
+        "gottron AND NOT papules",
+    ],
+)
 def test_fts_operators_and_injection_are_read_as_words(built, text) -> None:
     hits = search(index_path(built.store_path), text)
     assert all(isinstance(h.label, str) for h in hits)
@@ -70,16 +98,31 @@ def test_fts_operators_and_injection_are_read_as_words(built, text) -> None:
 
 
 def test_cli_gives_the_same_results(built) -> None:
-    result = subprocess.run([*DMKG, "search", "--store", str(built.store_path),
-                             "--format", "json", "gottron"], capture_output=True, text=True, timeout=60, cwd=REPO)
+    result = subprocess.run(
+        [*DMKG, "search", "--store", str(built.store_path), "--format", "json", "gottron"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stderr
     cli = [r["iri"] for r in json.loads(result.stdout)["results"]]
     assert cli == [h.iri for h in search(index_path(built.store_path), "gottron")]
-    table = subprocess.run([*DMKG, "search", "--store", str(built.store_path), "ITGAL"],
-                           capture_output=True, text=True, timeout=60, cwd=REPO)
+    table = subprocess.run(
+        [*DMKG, "search", "--store", str(built.store_path), "ITGAL"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
     assert table.returncode == 0 and "dmkgid:cd11a" in table.stdout
-    empty = subprocess.run([*DMKG, "search", "--store", str(built.store_path)],
-                           capture_output=True, text=True, timeout=60, cwd=REPO)
+    empty = subprocess.run(
+        [*DMKG, "search", "--store", str(built.store_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
     assert empty.returncode == 2 and "type a word" in empty.stderr and "Traceback" not in empty.stderr
 
 
@@ -88,8 +131,9 @@ def test_http_search_json_matches_the_index(real, built) -> None:
     assert answer.status == 200
     results = json.loads(answer.body)["results"]
     assert results[0]["iri"] == ID + "dysphagia" and results[0]["href"] == "/id/dysphagia"
-    assert [r["iri"] for r in json.loads(real.get("/search?q=gottron&format=json").body)["results"]] == \
-        [h.iri for h in search(index_path(built.store_path), "gottron")]
+    assert [r["iri"] for r in json.loads(real.get("/search?q=gottron&format=json").body)["results"]] == [
+        h.iri for h in search(index_path(built.store_path), "gottron")
+    ]
 
 
 def test_http_search_html_shows_ranked_snippets(real) -> None:
@@ -99,14 +143,18 @@ def test_http_search_html_shows_ranked_snippets(real) -> None:
     assert 'role="search"' in page and 'name="q"' in page
 
 
-@pytest.mark.parametrize("query", ["", "%22%2A%28%29", "x" * 300, "%27%3B+DROP+TABLE+entries", "a%00b",
-                                   "%F0%9F%98%80", "NEAR%28a+b%29"])
+@pytest.mark.parametrize(
+    "query",
+    ["", "%22%2A%28%29", "x" * 300, "%27%3B+DROP+TABLE+entries", "a%00b", "%F0%9F%98%80", "NEAR%28a+b%29"],
+)
 def test_http_bad_input_never_a_500(real, query) -> None:
     for accept in ("text/html", "application/json"):
         answer = real.get(f"/search?q={query}", headers={"Accept": accept})
         assert answer.status in (200, 400), (query, accept, answer.status, answer.text[:300])
         if answer.status == 400:
-            assert "Traceback" not in answer.text and ("type a word" in answer.text or "at most" in answer.text)
+            assert "Traceback" not in answer.text and (
+                "type a word" in answer.text or "at most" in answer.text
+            )
     assert real.get("/search?q=a&limit=abc").status == 400
     assert real.get("/search?q=a&limit=1000&format=json").status == 400
 
@@ -123,8 +171,13 @@ def test_the_index_is_swapped_with_the_store_and_old_ones_pruned(tmp_path: Path)
     link = tmp_path / "store"
     written = []
     for n in range(3):
-        dump = write_nquads([f'<https://w3id.org/dmkg/id/x{n}> <http://www.w3.org/2000/01/rdf-schema#label> '
-                             f'"word{n}" <https://w3id.org/dmkg/graph/g> .'], tmp_path / f"d{n}.nq")
+        dump = write_nquads(
+            [
+                f"<https://w3id.org/dmkg/id/x{n}> <http://www.w3.org/2000/01/rdf-schema#label> "
+                f'"word{n}" <https://w3id.org/dmkg/graph/g> .'
+            ],
+            tmp_path / f"d{n}.nq",
+        )
         written.append(load_store(dump, link, sidecar=_index_from_dump(dump)))
         assert [h.iri for h in search(index_path(link), f"word{n}")] == [f"https://w3id.org/dmkg/id/x{n}"]
     sidecars = sorted(p.name for p in (tmp_path / "stores").glob("*.search.sqlite"))
@@ -139,8 +192,10 @@ def _index_from_dump(dump: Path):
 
     def sidecar(store_dir: Path) -> None:
         store = ox.Store.read_only(str(store_dir))
-        rows = ((s["s"].value, s["field"].value, s["text"].value)
-                for s in store.query(EXTRACT, use_default_graph_as_union=True))
+        rows = (
+            (s["s"].value, s["field"].value, s["text"].value)
+            for s in store.query(EXTRACT, use_default_graph_as_union=True)
+        )
         write_index(rows, index_path(store_dir))
 
     return sidecar

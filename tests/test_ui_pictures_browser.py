@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from server_fixtures import REPO, start_server, stop_server
@@ -23,13 +24,23 @@ def walk(built, tmp_path_factory) -> dict:
     chromium = shutil.which("chromium")
     assert chromium and PLAYWRIGHT.is_dir(), "run `make system-deps` (Debian chromium, playwright-core)"
     folder = tmp_path_factory.mktemp("walk")
-    server = start_server(built.store_path, folder / "serve.log", "--workers", "2",
-                          env={"DMKG_CATALOGUE_DIR": json.dumps(str(REPO / "queries" / "catalogue"))})
+    server = start_server(
+        built.store_path,
+        folder / "serve.log",
+        "--workers",
+        "2",
+        env={"DMKG_CATALOGUE_DIR": json.dumps(str(REPO / "queries" / "catalogue"))},
+    )
     try:
         shots = os.environ.get("DMKG_SCREENSHOTS", "")
+        if shots:
+            shots = str(Path(shots).resolve())
+            Path(shots).mkdir(parents=True, exist_ok=True)
         result = subprocess.run(
             ["node", str(REPO / "tests" / "ui_pictures.cjs"), server.url, str(folder / "profile"), shots],
-            capture_output=True, text=True, timeout=180,
+            capture_output=True,
+            text=True,
+            timeout=180,
             env={**os.environ, "PLAYWRIGHT_CORE": str(PLAYWRIGHT), "CHROMIUM": chromium},
         )
         assert result.returncode == 0, result.stderr[-3000:] + server.log()[-2000:]
@@ -46,7 +57,9 @@ def test_case_page_shows_the_timeline_with_seven_courses_in_order_and_their_resp
     assert timeline["title"].startswith("Treatment timeline of")
     courses = timeline["courses"]
     assert len(courses) == 7 and all(c["visible"] for c in courses)
-    first_steps = [int(re.search(r"steps (\d+)", c["title"]).group(1)) for c in sorted(courses, key=lambda c: c["x"])]
+    first_steps = [
+        int(re.search(r"steps (\d+)", c["title"]).group(1)) for c in sorted(courses, key=lambda c: c["x"])
+    ]
     assert first_steps == [1, 2, 3, 3, 4, 4, 4]  # prednisolone 60 mg runs on through step 2
     drugs = {c["title"].split(":")[0] for c in courses}
     assert drugs == {"prednisolone", "methotrexate", "efalizumab", "azathioprine"}
@@ -83,7 +96,9 @@ def test_typing_gottron_lands_on_the_phenotype_and_the_sentence(walk) -> None:
     assert search["url"] == "/search?q=gottron"
     first = search["results"][0]
     assert first["label"] == "Gottron papules" and first["marked"] == ["Gottron"]
-    assert any("(Gottron papules)" in r["snippet"] and r["href"].startswith("/id/claim-") for r in search["results"])
+    assert any(
+        "(Gottron papules)" in r["snippet"] and r["href"].startswith("/id/claim-") for r in search["results"]
+    )
     landed = walk["landed"]
     assert landed["url"] == "/id/gottron-papules" and landed["h1"] == "Gottron papules"
     assert "violaceous-red papules of the finger (Gottron papules)" in landed["quotes"]
