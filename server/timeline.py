@@ -142,7 +142,7 @@ def read_timeline(
 
 
 # layout (px)
-LANE_LABEL_W, SIDE_W, STEP_W, GAP = 120, 250, 200, 10
+LANE_LABEL_W, SIDE_W, STEP_W, GAP, FOLLOW_W = 110, 210, 182, 8, 170
 TOP, HEADER_H, LINE_H, FONT = 44, 30, 14, 11
 
 
@@ -256,7 +256,7 @@ def to_svg(timeline: Timeline, base: str) -> str:
             'stroke="#23415a" stroke-dasharray="4 2"/>' + "".join(body)
         )
     bottom = y + response_h + 10
-    side = [(LANE_LABEL_W + 4, timeline.presentation, SIDE_W - 8), (right_x + 4, timeline.follow_up, 200)]
+    side = [(LANE_LABEL_W + 4, timeline.presentation, SIDE_W - 8), (right_x + 4, timeline.follow_up, FOLLOW_W - 10)]
     for x, items, width in side:
         line = 0
         if not items:
@@ -268,7 +268,7 @@ def to_svg(timeline: Timeline, base: str) -> str:
             )
             line += len(lines)
         bottom = max(bottom, lanes_top + (line + 1) * LINE_H + 10)
-    width = right_x + 210
+    width = right_x + FOLLOW_W
     title = f"Treatment timeline of {timeline.case_label}"
     desc = "; ".join(
         f"step {s.number}: "
