@@ -66,6 +66,15 @@ def _nquad_lines(graph: Graph, name: URIRef) -> list[str]:
     return [f"{line[:-2]} <{name}> ." for line in triples]
 
 
+def _default_graph_lines(named: list[str]) -> list[str]:
+    """The default graph: every triple of the named graphs once (a SPARQL default graph is a set).
+
+    A query without GRAPH then sees each fact once however many sources state it, on any engine and
+    without a union-default-graph setting; GRAPH ?g still finds the sources that state it.
+    """
+    return sorted({line.rsplit(" <", 1)[0] + " ." for line in named})
+
+
 def build(
     sources_dir: Path = SOURCES_DIR,
     store_link: Path | None = None,
@@ -139,6 +148,8 @@ def build(
     for graph in dataset.graphs():
         if len(graph):
             lines += _nquad_lines(graph, graph.identifier)
+    graph_sizes = Counter(line.rsplit("<", 1)[1][:-3] for line in lines)
+    lines += _default_graph_lines(lines)
     out = build_dir()
     out.mkdir(parents=True, exist_ok=True)
     target = load_store(write_nquads(lines, out / "dmkg.nq"), store_link or default_store(),
@@ -152,7 +163,7 @@ def build(
     done("write store")
 
     report.store, report.nquads, report.quads = str(target), str(out / "dmkg.nq"), len(lines)
-    report.graphs = dict(sorted(Counter(line.rsplit("<", 1)[1][:-3] for line in lines).items()))
+    report.graphs = dict(sorted(graph_sizes.items()))
     types = Counter(str(o) for s, o in full.subject_objects(RDF.type)) + \
         Counter(str(o) for s, o in inferred.subject_objects(RDF.type))
     report.classes = dict(sorted((k, v) for k, v in types.items() if k.startswith("https://w3id.org/dmkg/")))

@@ -124,7 +124,7 @@ def query(query: str, params: tuple[str, ...], fmt: str, store_path: Path | None
     sparql, bindings = _query_text(query, params)
     store = open_store(store_path)
     try:
-        result = store.query(sparql, use_default_graph_as_union=True, substitutions=bindings or None)
+        result = store.query(sparql, substitutions=bindings or None)
     except SyntaxError as exc:
         raise click.BadParameter(f"SPARQL syntax error: {exc}", param_hint="QUERY") from exc
     out = sys.stdout.buffer
@@ -165,11 +165,11 @@ def _print_table(solutions: ox.QuerySolutions) -> None:
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="File (default: stdout).")
 @store_option
 def export(fmt: str, graph: str | None, output: Path | None, store_path: Path | None) -> None:
-    """Export the graph. Triple formats (turtle, rdfxml, ntriples, jsonld) merge the graphs."""
+    """Export the graph. Triple formats (turtle, rdfxml, ntriples) give the default graph: every fact once."""
     store = open_store(store_path)
-    graph_name = ox.NamedNode(graph) if graph else None
-    quads = store.quads_for_pattern(None, None, None, graph_name)
     rdf_format = GRAPH_FORMATS[fmt]
+    graph_name = ox.NamedNode(graph) if graph else None if rdf_format.supports_datasets else ox.DefaultGraph()
+    quads = store.quads_for_pattern(None, None, None, graph_name)
     if not rdf_format.supports_datasets:
         quads = (ox.Quad(q.subject, q.predicate, q.object) for q in quads)
     from kg.curie import prefix_map
@@ -199,7 +199,7 @@ def stats(store_path: Path | None) -> None:
     }
     for title, sparql in queries.items():
         err.print(f"[bold]{title}[/bold]")
-        _print_table(store.query(sparql, use_default_graph_as_union=True))
+        _print_table(store.query(sparql))
 
 
 @cli.command("queries")

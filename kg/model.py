@@ -22,6 +22,8 @@ KnowledgeLevel = Literal[
     "knowledge_assertion", "logical_entailment", "prediction", "statistical_association", "observation",
 ]
 Direction = Literal["supports", "refutes", "noEffect"]
+Modality = Literal["statedAsFact", "probable", "possible", "hypothesis", "unclear", "curatorInference"]
+HEDGED: frozenset[str] = frozenset({"probable", "possible", "hypothesis"})
 VerificationStatus = Literal["verified", "partly verified", "unverified"]
 
 
@@ -63,6 +65,8 @@ class Claim(Strict):
     predicate: TermName
     object: Text
     direction: Direction = "supports"
+    modality: Modality
+    modality_cues: list[Text] = []
     cites: list[Annotated[int, Field(ge=1, le=16)]] = []
     about: list[Slug] = []
     study_design: TermName
@@ -70,6 +74,9 @@ class Claim(Strict):
     evidence_code: Curie
     knowledge_level: KnowledgeLevel
     number_of_patients: Annotated[int, Field(ge=1)] | None = None
+    endpoint: Text | None = None
+    endpoint_kind: Literal["clinicalEndpoint", "surrogateEndpoint"] | None = None
+    statistically_significant: bool | None = None
     quote: Text | None = None
     source_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
     section: Text
@@ -77,11 +84,27 @@ class Claim(Strict):
 
     @model_validator(mode="after")
     def _traceable(self) -> Claim:
-        if not (self.quote or self.cites or self.source_url):
+        if not (self.quote or self.cites or self.source_url or self.modality == "curatorInference"):
             raise ValueError("a claim needs a quote, cited references or a source_url")
         if not self.evidence_code.startswith("ECO:"):
             raise ValueError(f"evidence_code must be an ECO term, not {self.evidence_code!r}")
+        if self.modality == "statedAsFact" and self.modality_cues:
+            raise ValueError("a claim stated as fact has no modality_cues; set the modality the cues call for")
+        if self.modality in HEDGED | {"unclear"} and not self.modality_cues:
+            raise ValueError(f"modality {self.modality!r} needs the hedge words of the quote in modality_cues")
+        for cue in self.modality_cues:
+            if self.quote and cue.lower() not in self.quote.lower():
+                raise ValueError(f"modality cue {cue!r} does not occur in the quote")
+        if self.modality in HEDGED and self.knowledge_level != "prediction":
+            raise ValueError("a hedged claim (probable, possible, hypothesis) has knowledge_level 'prediction'")
+        if self.modality == "curatorInference" and (self.quote or self.knowledge_level != "logical_entailment"):
+            raise ValueError("a curator inference has no quote and knowledge_level 'logical_entailment'")
         return self
+
+    @property
+    def shortcut(self) -> bool:
+        """Whether the claim may also stand as a plain triple: only what its source states as fact."""
+        return self.modality == "statedAsFact" and self.direction == "supports" and self.assert_edge
 
 
 class Entity(Strict):
@@ -90,9 +113,11 @@ class Entity(Strict):
     types: list[TermName] = Field(min_length=1)
     definition: Text | None = None
     synonyms: list[Text] = []
-    xrefs: list[Curie] = []
+    xrefs: list[Curie] = []  # exact matches: oboInOwl:hasDbXref and skos:exactMatch
     close_match: list[Curie] = []
     broad_match: list[Curie] = []
+    related_match: list[Curie] = []  # e.g. the gene that encodes a protein
+    mapping_justification: Text | None = None
 
 
 class Patient(Strict):
@@ -123,6 +148,10 @@ class Finding(Strict):
     kind: FindingKind
     label: Text
     value: Text | None = None
+    body_weight_change: float | None = None
+    period_value: Annotated[float, Field(gt=0)] | None = None
+    period_unit: Literal["day", "week", "month", "year"] | None = None
+    period_anchor: Text | None = None
     shows: list[Slug] = []
     excludes: list[Slug] = []
     quote: Text
@@ -131,8 +160,11 @@ class Finding(Strict):
 
 class Outcome(Strict):
     id: Slug
-    kind: Literal["NoResponse", "MarkedImprovement", "MinorImprovement", "SustainedRemission"]
+    kind: Literal["NoResponse", "MarkedImprovement", "MinorImprovement", "StableDisease"]
     statement: Text
+    period_value: Annotated[float, Field(gt=0)] | None = None
+    period_unit: Literal["day", "week", "month", "year"] | None = None
+    period_anchor: Text | None = None
     quote: Text
     section: Text
 
@@ -148,10 +180,22 @@ class Course(Strict):
     route_quote: Text | None = None
     duration_value: Annotated[float, Field(gt=0)] | None = None
     duration_unit: Text | None = None
-    timing: Text | None = None
-    co_administered_with: list[Slug] = []
+    timing: Text = "not reported"
     follows: list[Slug] = []
+    quote: Text
+    section: Text
+
+
+class Regimen(Strict):
+    """The courses given together at one step: the letter reports responses per step, not per drug."""
+
+    id: Slug
+    step: Annotated[int, Field(ge=1)]
+    label: Text
+    courses: list[Slug] = Field(min_length=1)
+    follows: Slug | None = None
     outcomes: list[Slug] = Field(min_length=1)
+    timing: Text = "not reported"
     quote: Text
     section: Text
 
@@ -175,22 +219,34 @@ class LetterSource(Source):
     findings: list[Finding]
     outcomes: list[Outcome]
     courses: list[Course]
+    regimens: list[Regimen]
+
+    def case_nodes(self) -> set[str]:
+        """The case's own nodes a claim may name as subject: its courses and regimens."""
+        return {c.id for c in self.courses} | {r.id for r in self.regimens}
 
     @model_validator(mode="after")
     def _internal_references(self) -> LetterSource:
         courses = {c.id for c in self.courses}
+        regimens = {r.id for r in self.regimens}
         outcomes = {o.id for o in self.outcomes}
         for course in self.courses:
-            for other in [*course.co_administered_with, *course.follows]:
+            for other in course.follows:
                 if other not in courses:
                     raise ValueError(f"course {course.id!r} names unknown course {other!r}")
-            for outcome in course.outcomes:
-                if outcome not in outcomes:
-                    raise ValueError(f"course {course.id!r} names unknown outcome {outcome!r}")
-        for claim in self.claims:
-            for course in claim.about:
+        for regimen in self.regimens:
+            for course in regimen.courses:
                 if course not in courses:
-                    raise ValueError(f"claim {claim.id!r} is about unknown course {course!r}")
+                    raise ValueError(f"regimen {regimen.id!r} names unknown course {course!r}")
+            for outcome in regimen.outcomes:
+                if outcome not in outcomes:
+                    raise ValueError(f"regimen {regimen.id!r} names unknown outcome {outcome!r}")
+            if regimen.follows and regimen.follows not in regimens:
+                raise ValueError(f"regimen {regimen.id!r} follows unknown regimen {regimen.follows!r}")
+        for claim in self.claims:
+            for node in claim.about:
+                if node not in courses | regimens:
+                    raise ValueError(f"claim {claim.id!r} is about unknown course or regimen {node!r}")
         return self
 
 

@@ -26,6 +26,7 @@ def letter_quotes(sources: Sources) -> list[tuple[str, str]]:
         found.append((f"course {c.id}", c.quote))
         if c.route_quote:
             found.append((f"course {c.id} route", c.route_quote))
+    found += [(f"regimen {r.id}", r.quote) for r in letter.regimens]
     found += [(f"claim {c.id}", c.quote) for c in letter.claims if c.quote]
     return found
 

@@ -24,6 +24,11 @@ def write_nquads(lines: list[str], path: Path) -> Path:
     return path
 
 
+MERGE_INTO_DEFAULT_GRAPH = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+"""For stores not made by `dmkg build` (which writes the default graph itself): a real default graph
+holding every triple of the named graphs once, as every dmkg query expects."""
+
+
 def _digest(path: Path) -> str:
     sha = hashlib.sha256()
     with path.open("rb") as handle:

@@ -1,9 +1,10 @@
 """Turn the validated source files into RDF: one assertion, provenance and pubinfo graph per source.
 
 Each source document gets the nanopublication shape, so "where does this fact come from" is always a
-GRAPH lookup away. A claim is reified KGX-style (a dmkg:Claim node with subject, predicate, object and
-its evidence) and, when it is supported and says something about individuals, also asserted as a
-plain triple so that simple queries need no reification.
+GRAPH lookup away. A claim is reified KGX-style (a dmkg:Claim node with subject, predicate, object,
+modality and evidence). Only a claim that the letter or the entity registry states as fact, that
+supports its statement and relates individuals also stands as a plain triple, so a plain triple never
+reads as fact what a source hedges; what candidate publications report stays in claim nodes.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.curie import CurieError, expand
-from kg.model import Claim, EntitiesSource, LetterSource, Publication, ReferenceSource, Source
+from kg.model import Claim, EntitiesSource, Finding, LetterSource, Outcome, Publication, ReferenceSource, Source
 from kg.read_sources import Sources
 from kg.vocab import (
     BIOLINK,
     CURATORS,
     DCTERMS,
+    DEFINITION,
+    DEFINITION_SOURCE,
     DMKG,
     DMKGID,
     HAS_DBXREF,
@@ -140,7 +143,7 @@ def _publication(w: _Writer, pub: Publication) -> URIRef:
     for prop, value in fields:
         if value is not None:
             w.add(node, prop, _lit(value))
-    if pub.pmid:
+    if pub.pmid and pub.pmid_status == "verified":
         w.add(node, HAS_DBXREF, _lit(f"PMID:{pub.pmid}"))
     if pub.study_design:
         w.add(node, DMKG.hasStudyDesign, w.value(pub.study_design, ("publication", "study_design")))
@@ -160,6 +163,8 @@ def _node_of(w: _Writer, name: str, loc: tuple) -> URIRef:
 
 
 def _claims(w: _Writer, source: Source, statedin: URIRef) -> None:
+    # what a candidate publication reports stays reified: which paper a reference is remains unverified
+    plain_allowed = not isinstance(source, ReferenceSource)
     for i, claim in enumerate(source.claims):
         loc = ("claims", i)
         node = claim_iri(source.id, claim.id)
@@ -180,13 +185,22 @@ def _claims(w: _Writer, source: Source, statedin: URIRef) -> None:
         for number in claim.cites:
             w.add(node, DMKG.citesReference, reference_iri(number))
         about_individuals = not _is_class(claim.subject) and (predicate == RDF.type or not _is_class(claim.object))
-        if claim.direction == "supports" and claim.assert_edge and about_individuals:
+        if claim.shortcut and about_individuals and plain_allowed:
             w.add(subject, predicate, obj)
 
 
 def _claim_evidence(w: _Writer, claim: Claim, node: URIRef, loc: tuple) -> None:
     w.add(node, DMKG.statement, _lit(claim.statement))
     w.add(node, DMKG.hasDirection, w.value(claim.direction, (*loc, "direction")))
+    w.add(node, DMKG.hasModality, w.value(claim.modality, (*loc, "modality")))
+    for cue in claim.modality_cues:
+        w.add(node, DMKG.modalityCue, _lit(cue))
+    if claim.endpoint:
+        w.add(node, DMKG.endpoint, _lit(claim.endpoint))
+    if claim.endpoint_kind:
+        w.add(node, DMKG.hasEndpointKind, w.value(claim.endpoint_kind, (*loc, "endpoint_kind")))
+    if claim.statistically_significant is not None:
+        w.add(node, DMKG.statisticallySignificant, _lit(claim.statistically_significant))
     w.add(node, DMKG.hasStudyDesign, w.value(claim.study_design, (*loc, "study_design")))
     w.add(node, DMKG.hasEvidenceLevel, w.value(claim.evidence_level, (*loc, "evidence_level")))
     w.add(node, DMKG.evidenceCode, w.xref(claim.evidence_code, (*loc, "evidence_code")))
@@ -215,6 +229,13 @@ def _entities(w: _Writer, source: EntitiesSource) -> None:
             w.add(node, SKOS.closeMatch, w.xref(curie, (*loc, "close_match", j)))
         for j, curie in enumerate(e.broad_match):
             w.add(node, SKOS.broadMatch, w.xref(curie, (*loc, "broad_match", j)))
+        for j, curie in enumerate(e.related_match):
+            w.add(node, SKOS.relatedMatch, w.xref(curie, (*loc, "related_match", j)))
+        if e.definition:
+            w.add(node, DEFINITION, _en(e.definition))
+            w.add(node, DEFINITION_SOURCE, _lit("dmkg curation"))
+        if e.mapping_justification:
+            w.add(node, DMKG.mappingJustification, _en(e.mapping_justification))
 
 
 def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
@@ -241,6 +262,9 @@ def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
         w.add(case, DMKG.hasFinding, node)
         if f.value:
             w.add(node, DMKG.findingValue, _lit(f.value))
+        if f.body_weight_change is not None:
+            w.add(node, DMKG.bodyWeightChange, _lit(f.body_weight_change))
+        _period(w, node, f)
         for j, key in enumerate(f.shows):
             phenotype = w.entity(key, ("findings", i, "shows", j))
             w.add(node, DMKG.showsPhenotype, phenotype)
@@ -255,6 +279,7 @@ def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
         node = DMKGID[o.id]
         w.individual(node, [w.cls(o.kind, ("outcomes", i, "kind"))], o.statement)
         w.add(node, DMKG.statement, _lit(o.statement))
+        _period(w, node, o)
         provenance(node, o.quote, o.section)
 
     drugs = {}
@@ -275,19 +300,35 @@ def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
         if course.duration_value is not None:
             w.add(node, DMKG.durationValue, _lit(course.duration_value))
             w.add(node, DMKG.durationUnit, _lit(course.duration_unit or ""))
-        if course.timing:
-            w.add(node, DMKG.timing, _lit(course.timing))
-        for other in course.co_administered_with:
-            w.add(node, DMKG.coAdministeredWith, DMKGID[other])
+        w.add(node, DMKG.timing, _lit(course.timing))
         for other in course.follows:
             w.add(node, DMKG.followsCourse, DMKGID[other])
-        for outcome in course.outcomes:
-            w.add(node, DMKG.hasOutcome, DMKGID[outcome])
         provenance(node, course.quote, course.section)
         if course.route_quote:
             w.add(node, DMKG.quote, _lit(course.route_quote))
+    for regimen in letter.regimens:
+        node = DMKGID[regimen.id]
+        w.individual(node, [DMKG.TreatmentRegimen], regimen.label)
+        w.add(case, DMKG.hasTreatmentRegimen, node)
+        w.add(node, DMKG.stepNumber, _lit(regimen.step))
+        w.add(node, DMKG.timing, _lit(regimen.timing))
+        for course in regimen.courses:
+            w.add(node, DMKG.includesCourse, DMKGID[course])
+        if regimen.follows:
+            w.add(node, DMKG.followsRegimen, DMKGID[regimen.follows])
+        for outcome in regimen.outcomes:
+            w.add(node, DMKG.hasOutcome, DMKGID[outcome])
+        provenance(node, regimen.quote, regimen.section)
     for drug in drugs:
         w.add(drug, DMKG.appliedToTreat, diagnosis)
+
+
+def _period(w: _Writer, node: URIRef, item: Finding | Outcome) -> None:
+    if item.period_value is not None:
+        w.add(node, DMKG.periodValue, _lit(item.period_value))
+        w.add(node, DMKG.periodUnit, _lit(item.period_unit or ""))
+    if item.period_anchor:
+        w.add(node, DMKG.periodAnchor, _lit(item.period_anchor))
 
 
 def _reference(w: _Writer, ref: ReferenceSource, publication: URIRef, letter: URIRef) -> None:
@@ -307,7 +348,7 @@ def _reference(w: _Writer, ref: ReferenceSource, publication: URIRef, letter: UR
 def build_dataset(sources: Sources, ontology: Graph) -> Dataset:
     """All sources as quads: per source an assertion, a provenance and a pubinfo graph."""
     terms = Terms.of(ontology)
-    entity_keys = {e.id for e in sources.entities.entities}
+    entity_keys = {e.id for e in sources.entities.entities} | sources.letter.case_nodes()
     letter_iri = publication_iri(sources.letter.publication)
     dataset = Dataset()
     for source in sources.all():

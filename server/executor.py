@@ -65,8 +65,6 @@ class QueryTask:
     # the request's dataset (default-graph-uri / named-graph-uri); None: not named by the request
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
-    # without a request dataset: the default graph is the union of all graphs, unless the query has FROM
-    union_default_graph: bool = True
     substitutions: Mapping[str, NamedNode | Literal] = field(default_factory=dict)
     max_bytes: int = 64 * 1024 * 1024
 
@@ -148,8 +146,6 @@ def _evaluate(store: Store, task: QueryTask, spool_dir: str | None = None) -> tu
     if task.default_graphs is not None or task.named_graphs is not None:
         options["default_graph"] = [NamedNode(g) for g in task.default_graphs or ()]
         options["named_graphs"] = [NamedNode(g) for g in task.named_graphs or ()]
-    elif task.union_default_graph:
-        options["use_default_graph_as_union"] = True
     if task.substitutions:
         options["substitutions"] = {Variable(k): v for k, v in task.substitutions.items()}
     try:

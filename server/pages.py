@@ -45,10 +45,13 @@ INCOMING = f"""SELECT ?entity ?s ?p ?sLabel ?pLabel WHERE {{
 # the evidence model of dmkg's vocabulary (a store without it simply shows no evidence)
 EVIDENCE = """PREFIX dmkg: <https://w3id.org/dmkg/vocab/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?entity ?claim ?role ?statement ?quote ?source ?sourceLabel ?ref ?refNumber ?status WHERE {
+SELECT ?entity ?claim ?role ?modalityLabel ?cue ?statement ?quote ?source ?sourceLabel ?ref ?refNumber ?status
+WHERE {
   ?claim a dmkg:Claim .
   { ?claim dmkg:claimSubject ?entity BIND("subject" AS ?role) }
   UNION { ?claim dmkg:claimObject ?entity BIND("object" AS ?role) }
+  OPTIONAL { ?claim dmkg:hasModality/rdfs:label ?modalityLabel }
+  OPTIONAL { ?claim dmkg:modalityCue ?cue }
   OPTIONAL { ?claim dmkg:statement ?statement }
   OPTIONAL { ?claim dmkg:quote ?quote }
   OPTIONAL { ?claim dmkg:statedIn ?source OPTIONAL { ?source rdfs:label ?sourceLabel } }
@@ -147,12 +150,16 @@ def _page_model(iri: str, base: str, outgoing: list, incoming: list, evidence: l
             {
                 "claim": link(row["claim"]),
                 "role": row["role"]["value"],
+                "modality": row.get("modalityLabel", {}).get("value"),
+                "cues": [],
                 "statement": row.get("statement", {}).get("value"),
                 "quote": row.get("quote", {}).get("value"),
                 "source": link(row["source"]) if "source" in row else None,
                 "references": [],
             },
         )
+        if "cue" in row and row["cue"]["value"] not in claim["cues"]:
+            claim["cues"].append(row["cue"]["value"])
         if "sourceLabel" in row and claim["source"]:
             claim["source"]["text"] = row["sourceLabel"]["value"]
         if "ref" in row:

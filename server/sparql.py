@@ -65,7 +65,6 @@ def answer_query(
         graph_type=graph_type,
         default_graphs=default_graphs,
         named_graphs=named_graphs,
-        union_default_graph=not facts.has_dataset_clause,
         substitutions=dict(substitutions or {}),
         max_bytes=int(config["MAX_RESULT_BYTES"]),
     )

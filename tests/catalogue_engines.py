@@ -72,7 +72,7 @@ def _normalise(row: dict[str, Cell], lists: set[str]) -> tuple:
 def oxigraph_answer(store: ox.Store, query: NamedQuery, values: Mapping[str, str] | None = None):
     """("rows", [normalised row, ...] in result order) or ("triples", {triple, ...})."""
     result = store.query(
-        query.sparql, use_default_graph_as_union=True, substitutions=query.bind(values or {})
+        query.sparql, substitutions=query.bind(values or {})
     )
     if isinstance(result, ox.QueryTriples):
         return "triples", {(_ox_cell(t.subject), _ox_cell(t.predicate), _ox_cell(t.object)) for t in result}
@@ -99,7 +99,7 @@ def rdflib_answer(dataset: rdflib.Dataset, query: NamedQuery, values: Mapping[st
 def plain_rows(store: ox.Store, query: NamedQuery, values: Mapping[str, str] | None = None) -> list[dict]:
     """Rows as {variable: lexical value} (IRIs and literals alike), unbound variables left out."""
     result = store.query(
-        query.sparql, use_default_graph_as_union=True, substitutions=query.bind(values or {})
+        query.sparql, substitutions=query.bind(values or {})
     )
     names = [v.value for v in result.variables]
     return [{n: s[n].value for n in names if s[n] is not None} for s in result]

@@ -23,9 +23,8 @@ class BuiltGraph:
         return ox.Store.read_only(str(self.store_path))
 
     def select(self, sparql: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, str]]:
-        """Rows as {variable: lexical value} over the union of graphs."""
-        result = self.store().query(sparql, use_default_graph_as_union=True,
-                                    substitutions={ox.Variable(k): v for k, v in bindings.items()} or None)
+        """Rows as {variable: lexical value} over the default graph (each fact once)."""
+        result = self.store().query(sparql, substitutions={ox.Variable(k): v for k, v in bindings.items()} or None)
         names = [v.value for v in result.variables]
         return [{n: s[n].value for n in names if s[n] is not None} for s in result]
 

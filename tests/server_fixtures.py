@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from kg.store import MERGE_INTO_DEFAULT_GRAPH
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,6 +39,7 @@ LIVE_MAX_RESULT_BYTES = 20_000
 def build_tiny_store(directory: Path) -> Path:
     store = ox.Store(str(directory))
     store.bulk_load(path=str(TINY_TRIG), format=ox.RdfFormat.TRIG)
+    store.update(MERGE_INTO_DEFAULT_GRAPH)
     store.flush()
     del store
     return directory

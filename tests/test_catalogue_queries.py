@@ -31,7 +31,7 @@ def store(built) -> ox.Store:
 
 @pytest.fixture(scope="module")
 def dataset(built) -> rdflib.Dataset:
-    ds = rdflib.Dataset(default_union=True)
+    ds = rdflib.Dataset()
     ds.parse(str(built.nquads), format="nquads")
     return ds
 
@@ -356,7 +356,7 @@ def test_repurposing_candidates(built, store, dataset) -> None:
         ("efalizumab", "hasTarget", "lymphocyte-skin-homing"),
         ("efalizumab", "inhibitsProcess", "lymphocyte-skin-homing"),
     }
-    other = rdflib.Dataset(default_union=True)
+    other = rdflib.Dataset()
     other.parse(str(built.nquads), format="nquads")
     other.parse(data=HYPOTHESIS, format="turtle")
     assert sorted(map(repr, oxigraph_answer(augmented, query)[1])) == sorted(

@@ -11,6 +11,7 @@ PREFIX dmkg: <https://w3id.org/dmkg/vocab/>
 PREFIX dmkgid: <https://w3id.org/dmkg/id/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
 DMKGID = "https://w3id.org/dmkg/id/"
 
@@ -22,34 +23,64 @@ def test_the_patient_is_an_82_year_old_woman_with_dermatomyositis(built):
     assert rows == [{"age": "82", "sex": "female", "dx": "dermatomyositis"}]
 
 
-def test_treatment_history_in_order_with_dose_route_and_response(built):
+def test_treatment_history_in_order_with_dose_route_and_timing(built):
     rows = built.select(PREFIXES + """
-        SELECT ?step ?drug ?dose ?unit ?freq ?route (GROUP_CONCAT(DISTINCT ?kind; separator="|") AS ?kinds)
+        SELECT ?step ?drug ?dose ?unit ?freq ?route ?timing
         WHERE { dmkgid:case dmkg:hasTreatmentCourse ?c .
           ?c dmkg:stepNumber ?step ; dmkg:administersDrug/rdfs:label ?drug ; dmkg:doseValue ?dose ;
-             dmkg:doseUnit ?unit ; dmkg:frequency ?freq ; dmkg:hasRoute/rdfs:label ?route ; dmkg:hasOutcome ?o .
+             dmkg:doseUnit ?unit ; dmkg:frequency ?freq ; dmkg:hasRoute/rdfs:label ?route ; dmkg:timing ?timing }
+        ORDER BY ?step ?drug""")
+    assert [tuple(r.values()) for r in rows] == [
+        ("1", "prednisolone", "60", "mg", "per day", "oral", "initial treatment"),
+        ("2", "methotrexate", "15", "mg", "per week", "intravenous",
+         "additional, after the initial treatment had not improved the clinical picture"),
+        ("3", "efalizumab", "1", "mg/kg body weight", "per week", "subcutaneous", "after methotrexate had had no effect"),
+        ("3", "prednisolone", "40", "mg", "per day", "route not reported", "with the start of efalizumab"),
+        ("4", "azathioprine", "50", "mg", "per day", "route not reported", "not reported"),
+        ("4", "efalizumab", "1.8", "mg/kg body weight", "per week", "subcutaneous", "during the following month"),
+        ("4", "prednisolone", "10", "mg", "per day", "route not reported", "not reported"),
+    ]
+
+
+def test_responses_belong_to_regimens_not_to_single_drugs(built):
+    rows = built.select(PREFIXES + """
+        SELECT ?step (GROUP_CONCAT(DISTINCT ?drug; separator="+") AS ?drugs)
+               (GROUP_CONCAT(DISTINCT ?kind; separator="|") AS ?kinds)
+        WHERE { dmkgid:case dmkg:hasTreatmentRegimen ?r .
+          ?r dmkg:stepNumber ?step ; dmkg:includesCourse/dmkg:administersDrug/rdfs:label ?drug ; dmkg:hasOutcome ?o .
           GRAPH <https://w3id.org/dmkg/graph/letter/assertion> { ?o a ?k }
           FILTER(STRSTARTS(STR(?k), STR(dmkg:))) BIND(STRAFTER(STR(?k), "vocab/") AS ?kind) }
-        GROUP BY ?step ?drug ?dose ?unit ?freq ?route ORDER BY ?step ?drug""")
-    table = [(r["step"], r["drug"], r["dose"], r["unit"], r["freq"], r["route"], "|".join(sorted(r["kinds"].split("|"))))
+        GROUP BY ?step ORDER BY ?step""")
+    table = [(r["step"], "+".join(sorted(r["drugs"].split("+"))), "|".join(sorted(r["kinds"].split("|"))))
              for r in rows]
     assert table == [
-        ("1", "prednisolone", "60", "mg", "per day", "oral", "NoResponse"),
-        ("2", "methotrexate", "15", "mg", "per week", "intravenous", "NoResponse"),
-        ("3", "efalizumab", "1", "mg/kg body weight", "per week", "subcutaneous",
-         "MarkedImprovement|MinorImprovement"),
-        ("3", "prednisolone", "40", "mg", "per day", "route not reported", "MarkedImprovement|MinorImprovement"),
-        ("4", "azathioprine", "50", "mg", "per day", "route not reported", "SustainedRemission"),
-        ("4", "efalizumab", "1.8", "mg/kg body weight", "per week", "subcutaneous", "SustainedRemission"),
-        ("4", "prednisolone", "10", "mg", "per day", "route not reported", "SustainedRemission"),
+        ("1", "prednisolone", "NoResponse"),
+        ("2", "methotrexate+prednisolone", "NoResponse"),
+        ("3", "efalizumab+prednisolone", "MarkedImprovement|MinorImprovement"),
+        ("4", "azathioprine+efalizumab+prednisolone", "StableDisease"),
     ]
+    assert built.select(PREFIXES + "SELECT ?c ?o WHERE { ?c a dmkg:TreatmentCourse ; dmkg:hasOutcome ?o }") == []
+    # starting azathioprine is not evidence for azathioprine
+    assert built.select(PREFIXES + """SELECT ?claim WHERE { ?claim dmkg:claimSubject dmkgid:azathioprine ;
+        dmkg:hasDirection dmkg:supports }""") == []
 
 
 def test_methotrexate_was_given_for_8_weeks_added_to_prednisolone(built):
     rows = built.select(PREFIXES + """
-        SELECT ?v ?u ?with WHERE { dmkgid:course-2-methotrexate dmkg:durationValue ?v ; dmkg:durationUnit ?u ;
-          dmkg:coAdministeredWith ?with }""")
+        SELECT ?v ?u ?with WHERE { dmkgid:course-2-methotrexate dmkg:durationValue ?v ; dmkg:durationUnit ?u .
+          ?regimen dmkg:includesCourse dmkgid:course-2-methotrexate , ?with . FILTER (?with != dmkgid:course-2-methotrexate) }""")
     assert rows == [{"v": "8", "u": "week", "with": DMKGID + "course-1-prednisolone"}]
+
+
+def test_weight_course_is_structured(built):
+    rows = built.select(PREFIXES + """
+        SELECT ?finding ?change ?period ?unit ?anchor WHERE { dmkgid:case dmkg:hasFinding ?finding .
+          ?finding dmkg:bodyWeightChange ?change ; dmkg:periodValue ?period ; dmkg:periodUnit ?unit ;
+          dmkg:periodAnchor ?anchor } ORDER BY ?change""")
+    assert [(r["finding"].rsplit("/", 1)[1], r["change"], r["period"], r["unit"], r["anchor"]) for r in rows] == [
+        ("finding-weight-loss", "-6", "4", "month", "before presentation"),
+        ("finding-weight-gain", "12", "12", "month", "of follow-up"),
+    ]
 
 
 def test_follow_up_outcome_quotes_the_12_kg_weight_gain(built):
@@ -62,16 +93,21 @@ def test_efalizumab_targets_cd11a_the_alpha_subunit_of_lfa1_and_blocks_lfa1_icam
         SELECT DISTINCT ?target ?complex ?process WHERE { dmkgid:efalizumab dmkg:hasTarget ?t ; dmkg:inhibitsProcess ?pr .
           ?t rdfs:label ?target ; dmkg:subunitOf/rdfs:label ?complex . ?pr rdfs:label ?process }""")
     assert rows == [{"target": "CD11a", "complex": "LFA-1", "process": "LFA-1/ICAM-1 interaction"}]
-    xrefs = {r["x"] for r in built.select(PREFIXES + "SELECT ?x WHERE { dmkgid:cd11a oboInOwl:hasDbXref ?x }")}
-    assert xrefs == {"HGNC:6148", "NCBIGene:3683"}
+    # the genes encoding a protein are related to it, not the same thing
+    assert built.select(PREFIXES + "SELECT ?x WHERE { dmkgid:cd11a oboInOwl:hasDbXref ?x }") == []
+    related = {r["x"] for r in built.select(PREFIXES + "SELECT ?x WHERE { dmkgid:cd11a skos:relatedMatch ?x }")}
+    assert related == {"http://identifiers.org/hgnc/6148", "http://identifiers.org/ncbigene/3683"}
 
 
-def test_mechanism_reaches_dermatomyositis_through_lymphocyte_skin_homing(built):
-    rows = built.select(PREFIXES + """
-        SELECT ?step WHERE {
-          dmkgid:lfa1-icam1-interaction (dmkg:requiredFor|dmkg:promotes)+ ?step .
-          ?step dmkg:implicatedIn dmkgid:dermatomyositis }""")
-    assert {r["step"] for r in rows} == {DMKGID + "t-cell-skin-recruitment"}
+def test_stated_mechanism_stops_at_t_cell_recruitment_into_the_skin(built):
+    """The letter states the chain up to T-cell recruitment into the skin; it links only the general
+    recruitment of B and T cells to DM, and as probable: no plain triple may close the chain."""
+    reached = built.select(PREFIXES + """
+        SELECT ?step WHERE { dmkgid:lfa1-icam1-interaction (dmkg:importantFor|dmkg:stepOf|dmkg:promotes)+ ?step }""")
+    assert {r["step"].rsplit("/", 1)[1] for r in reached} == {
+        "lymphocyte-endothelial-attachment", "lymphocyte-skin-homing", "t-cell-skin-recruitment"}
+    assert built.select(PREFIXES + "SELECT ?x WHERE { ?x dmkg:implicatedIn dmkgid:dermatomyositis }") == []
+    assert built.select(PREFIXES + "SELECT ?x WHERE { dmkgid:lfa1-icam1-interaction dmkg:requiredFor ?x }") == []
 
 
 def test_patient_phenotypes_carry_hpo_identifiers(built):
@@ -79,7 +115,7 @@ def test_patient_phenotypes_carry_hpo_identifiers(built):
         SELECT ?x WHERE { dmkgid:patient dmkg:hasPhenotype ?ph . ?ph oboInOwl:hasDbXref ?x }""")
     assert {r["x"] for r in rows} == {
         "HP:0100539", "HP:0000282", "HP:0010783", "HP:0003701", "HP:0040324", "HP:0002015", "HP:0001824",
-        "HP:0003458", "HP:0100614", "HP:0003493",
+        "HP:0003457", "HP:0100614", "HP:0003493",
     }
     excluded = built.select(PREFIXES + """
         SELECT ?label ?x WHERE { dmkgid:patient dmkg:lacksPhenotype ?ph . ?ph rdfs:label ?label

@@ -39,7 +39,7 @@ def test_named_query_matches_pyoxigraph(real, built, query) -> None:
     answer = real.get(f"/queries/{query.name}")
     assert answer.status == 200, answer.text
     expected = built.store().query(
-        query.sparql, use_default_graph_as_union=True, substitutions=query.bind({})
+        query.sparql, substitutions=query.bind({})
     )
     if isinstance(expected, ox.QueryBoolean):
         assert json.loads(answer.body)["boolean"] is bool(expected)
