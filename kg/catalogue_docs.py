@@ -23,7 +23,8 @@ Each file in `catalogue/` is one question a clinician-researcher asks of the gra
 header (title, the question in words, parameters with types and defaults, an example answer). Run one
 with `dmkg query NAME --param name=value` (parameters take a CURIE such as `dmkgid:efalizumab`, an
 absolute IRI, or a literal of the declared type), or over HTTP. Every query declares its own prefixes,
-runs over the union of the named graphs, and gives the same rows on pyoxigraph and on rdflib
+runs over the default graph (the build writes every fact of the named graphs into it once), and gives the
+same rows on pyoxigraph and on rdflib
 (`tests/test_catalogue_queries.py`). A parameter must appear in the SELECT clause (pyoxigraph binds
 only projected variables). A header key `lists` names the columns that hold `GROUP_CONCAT` values
 joined by " | ", whose item order SPARQL leaves open.

@@ -58,12 +58,17 @@ def test_reasoner_inferences_are_materialised(built):
         ("efalizumab", "AntiCD11aAgent"), ("infliximab", "TNFInhibitor"), ("rituximab", "AntiCD20Agent"),
         ("course-1-prednisolone", "FailedTreatmentCourse"), ("course-2-methotrexate", "FailedTreatmentCourse"),
         ("case", "GlucocorticoidRefractoryCase"), ("case", "AntiCD11aResponsiveCase"),
-        ("course-3-efalizumab", "RespondingTreatmentCourse"), ("course-3-efalizumab", "BiologicTherapyCourse"),
-        ("dermatomyositis", "TypeIInterferonAssociatedDisease"),
-        ("cutaneous-lupus-erythematosus", "TypeIInterferonAssociatedDisease"),
+        ("regimen-1", "FailedTreatmentRegimen"), ("regimen-2", "FailedTreatmentRegimen"),
+        ("regimen-3", "RespondingTreatmentRegimen"), ("course-3-efalizumab", "BiologicTherapyCourse"),
+        ("regimen-2", "CombinationTherapyRegimen"), ("regimen-4", "CombinationTherapyRegimen"),
     } <= inferred
     assert ("course-3-efalizumab", "FailedTreatmentCourse") not in inferred
-    assert ("psoriasis", "TypeIInterferonAssociatedDisease") not in inferred
+    # the stable step-4 regimen is not an improvement, and no response is credited to azathioprine
+    assert ("regimen-4", "RespondingTreatmentRegimen") not in inferred
+    assert not {s for s, c in inferred if s == "course-4-azathioprine" and "Responding" in c}
+    assert ("regimen-1", "CombinationTherapyRegimen") not in inferred
+    # no inference rests on a hedged claim: "suggest" / "proposed" fill no type-I-IFN-associated disease
+    assert not {s for s, c in inferred if c == "TypeIInterferonAssociatedDisease"}
     subclass = built.select(f"""SELECT ?c WHERE {{ GRAPH <{INFERRED}> {{
         ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf> <https://w3id.org/dmkg/vocab/LFA1Antagonist> }} }}""")
     assert subclass == [{"c": "https://w3id.org/dmkg/vocab/AntiCD11aAgent"}]
