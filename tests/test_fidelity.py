@@ -228,3 +228,17 @@ def test_export_holds_each_default_graph_triple_once(built, tmp_path) -> None:
     targets = [line for line in lines if "/vocab/hasTarget>" in line and "/id/infliximab>" in line]
     assert len(targets) == 1
 
+
+
+def test_every_entity_of_the_edit_file_is_labelled_and_defined() -> None:
+    from rdflib import RDF, RDFS, BNode, Graph, URIRef
+
+    from kg.paths import ONTOLOGY_DIR
+
+    edit = Graph().parse(ONTOLOGY_DIR / "dmkg-edit.ttl")
+    definition = URIRef("http://purl.obolibrary.org/obo/IAO_0000115")
+    declared = {s for s in edit.subjects(RDF.type, None) if not isinstance(s, BNode)}
+    assert len(declared) > 200
+    assert [s for s in declared if (s, RDFS.label, None) not in edit] == []
+    header = URIRef("https://w3id.org/dmkg/dmkg.owl")
+    assert [s for s in declared - {header} if (s, definition, None) not in edit] == []
