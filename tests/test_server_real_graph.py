@@ -59,6 +59,20 @@ def test_whole_graph_streams_complete_over_http(real, built) -> None:
     assert sum(1 for _ in results) == len(list(built.store().query(query)))
 
 
+def test_http_default_graph_returns_each_fact_once(real) -> None:
+    query = """PREFIX dmkg: <https://w3id.org/dmkg/vocab/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?drug ?t WHERE { ?d dmkg:hasTarget ?x . ?d rdfs:label ?drug . ?x rdfs:label ?t }"""
+    answer = real.get("/sparql?" + urllib.parse.urlencode({"query": query}), headers={"Accept": "text/csv"})
+    rows = answer.text.strip().splitlines()[1:]
+    assert answer.status == 200 and "infliximab,TNF-alpha" in rows and len(rows) == len(set(rows))
+
+
+def test_rituximab_page_shows_the_letters_hedge(real) -> None:
+    page = html.unescape(real.get("/id/rituximab", headers=BROWSER).text)
+    sections = [s for s in page.split('<section class="claim">')[1:] if "claim-letter-rituximab-in-dm" in s[:600]]
+    assert len(sections) == 1 and "Modality: <strong>possible</strong> (cue: might)" in sections[0]
+
+
 def test_efalizumab_page_has_evidence(real) -> None:
     answer = real.get("/id/efalizumab", headers=BROWSER)
     assert answer.status == 200
