@@ -23,7 +23,13 @@ SPARQL_PREFIX_LINE = re.compile(r"^PREFIX (\S*:) (<[^>]*>)$", re.MULTILINE)
 
 
 def version() -> str:
-    with (REPO_ROOT / "pyproject.toml").open("rb") as handle:
+    """The release version: pyproject.toml's in a checkout, the installed distribution's otherwise."""
+    pyproject = REPO_ROOT / "pyproject.toml"
+    if not pyproject.is_file():
+        from importlib.metadata import version as installed_version
+
+        return installed_version("dmkg")
+    with pyproject.open("rb") as handle:
         return tomllib.load(handle)["project"]["version"]
 
 

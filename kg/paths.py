@@ -2,6 +2,9 @@
 
 `ontology/` and `queries/` are data folders (no Python packages), and the seed material sits in
 `../shared` beside the checkout; DMKG_SHARED and DMKG_BUILD override those for other layouts.
+An installed wheel has no checkout around it: the same folders travel inside it as package data
+(``kg/data/ontology``, ``kg/data/queries``, mapped by pyproject.toml), and are found there when the
+repository's folders are not.
 """
 
 from __future__ import annotations
@@ -10,9 +13,18 @@ import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ONTOLOGY_DIR = REPO_ROOT / "ontology"
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+
+
+def _data_folder(name: str) -> Path:
+    """The repository's folder when running from a checkout, else the copy packed into the wheel."""
+    checkout = REPO_ROOT / name
+    return checkout if checkout.is_dir() or not (PACKAGE_DATA / name).is_dir() else PACKAGE_DATA / name
+
+
+ONTOLOGY_DIR = _data_folder("ontology")
 SOURCES_DIR = REPO_ROOT / "kg" / "sources"
-QUERIES_DIR = REPO_ROOT / "queries"
+QUERIES_DIR = _data_folder("queries")
 
 EDIT_ONTOLOGY = ONTOLOGY_DIR / "dmkg-edit.ttl"
 SHAPES = ONTOLOGY_DIR / "shapes.ttl"
