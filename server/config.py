@@ -39,4 +39,13 @@ DEFAULTS: dict[str, object] = {
     # where the named queries live (None: the repo's queries/catalogue)
     "CATALOGUE_DIR": None,
     "ACCESS_LOG": True,
+    # remote SPARQL query endpoints (read replicas of a release published by `dmkg publish`) to serve
+    # instead of the local store; empty = the local store
+    "BACKENDS": [],
+    # the engines' own per-query time limit parameter, in milliseconds (Virtuoso: "timeout"); None = none
+    "BACKEND_TIMEOUT_PARAM": None,
+    # authentication to the backends: None, "basic", "digest" or "bearer" (secret: DMKG_BACKEND_SECRET)
+    "BACKEND_AUTH": None,
+    "BACKEND_USER": None,
+    "BACKEND_SECRET": None,
 }

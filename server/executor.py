@@ -506,6 +506,17 @@ def init_app(app: Flask) -> None:
 _pool_lock = threading.Lock()
 
 
+def _make_engine(config):
+    """The local worker pool, or the remote engine when the app is configured with backends."""
+    if config["BACKENDS"]:
+        from kg.remote_http import Credentials
+        from server.remote import RemoteEngine
+
+        credentials = Credentials(config["BACKEND_AUTH"], config["BACKEND_USER"], config["BACKEND_SECRET"])
+        return RemoteEngine(list(config["BACKENDS"]), credentials, config["BACKEND_TIMEOUT_PARAM"])
+    return WorkerPool(str(config["STORE_PATH"]), int(config["QUERY_WORKERS"]))
+
+
 def get_pool() -> WorkerPool:
     """The current app's worker pool, started on first use (``dmkg serve`` starts it before listening)."""
     app = current_app._get_current_object()
@@ -514,6 +525,6 @@ def get_pool() -> WorkerPool:
         with _pool_lock:
             pool = app.extensions.get("dmkg_pool")
             if pool is None:
-                pool = WorkerPool(str(app.config["STORE_PATH"]), int(app.config["QUERY_WORKERS"]))
+                pool = _make_engine(app.config)
                 app.extensions["dmkg_pool"] = pool
     return pool

@@ -10,6 +10,8 @@ variables, which override the defaults in server/config.py.
 from __future__ import annotations
 
 import logging
+import os
+import time
 from pathlib import Path
 
 import click
@@ -55,6 +57,27 @@ import click
 @click.option(
     "--base-iri", default=None, help="Base of the IRIs resolved as linked data [https://w3id.org/dmkg]."
 )
+@click.option(
+    "--backend",
+    "backends",
+    multiple=True,
+    metavar="URL",
+    help="Serve a remote SPARQL query endpoint holding a `dmkg publish`ed release instead of --store "
+    "(repeat for read replicas).",
+)
+@click.option(
+    "--backend-timeout-param",
+    default=None,
+    metavar="NAME",
+    help="The backends' own time-limit parameter, in ms (Virtuoso: timeout).",
+)
+@click.option("--backend-auth", type=click.Choice(["basic", "digest", "bearer"]), default=None)
+@click.option("--backend-user", default=None, help="User for --backend-auth basic/digest.")
+@click.option(
+    "--backend-secret-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="File holding the backend password or token (or set DMKG_BACKEND_SECRET).",
+)
 def serve(
     host: str,
     port: int,
@@ -70,12 +93,17 @@ def serve(
     enable_updates: bool | None,
     update_token_file: Path | None,
     base_iri: str | None,
+    backends: tuple[str, ...],
+    backend_timeout_param: str | None,
+    backend_auth: str | None,
+    backend_user: str | None,
+    backend_secret_file: Path | None,
 ) -> None:
     """Serve a pyoxigraph store: SPARQL 1.1 endpoint, query UI, linked-data pages (read-only by default)."""
     import waitress
 
     from server import create_app
-    from server.errors import StoreUnavailableError
+    from server.errors import EndpointError
     from server.executor import get_pool
 
     overrides: dict[str, object] = {
@@ -89,11 +117,16 @@ def serve(
         "ENABLE_UPDATES": enable_updates,
         "UPDATE_TOKEN": update_token_file.read_text(encoding="utf-8").strip() if update_token_file else None,
         "BASE_IRI": base_iri,
+        **_backend_settings(backends, backend_timeout_param, backend_auth, backend_user, backend_secret_file),
     }
     app = create_app({k: v for k, v in overrides.items() if v is not None})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     store = Path(str(app.config["STORE_PATH"]))
-    if not store.is_dir():
+    if app.config["BACKENDS"]:
+        if app.config["ENABLE_UPDATES"]:
+            raise click.ClickException("--enable-updates needs the local store; backends are served read-only.")
+        store = Path(" + ".join(app.config["BACKENDS"]))
+    elif not store.is_dir():
         raise click.ClickException(f"No store at {store}; build one with `dmkg build` or pass --store DIR.")
     if app.config["ENABLE_UPDATES"] and not app.config["UPDATE_TOKEN"]:
         raise click.ClickException(
@@ -102,7 +135,9 @@ def serve(
     with app.app_context():
         try:
             pool = get_pool()
-        except StoreUnavailableError as error:
+            if app.config["BACKENDS"]:
+                pool.dataset(time.monotonic() + float(app.config["QUERY_TIMEOUT_S"]))
+        except EndpointError as error:
             raise click.ClickException(str(error)) from None
     threads = threads or max(8, 2 * pool.size)
     mode = "read-write (bearer token)" if app.config["ENABLE_UPDATES"] else "read-only"
@@ -124,3 +159,25 @@ def serve(
         channel_timeout=max(120, int(float(app.config["QUERY_TIMEOUT_S"]) * 2)),
         clear_untrusted_proxy_headers=True,
     )
+
+
+def _backend_settings(
+    backends: tuple[str, ...],
+    timeout_param: str | None,
+    auth: str | None,
+    user: str | None,
+    secret_file: Path | None,
+) -> dict[str, object]:
+    """Config overrides for ``--backend``: remote engines instead of the local store."""
+    if not backends:
+        return {}
+    secret = secret_file.read_text(encoding="utf-8").strip() if secret_file else os.environ.get("DMKG_BACKEND_SECRET")
+    if auth and not secret:
+        raise click.UsageError("--backend-auth needs --backend-secret-file or DMKG_BACKEND_SECRET.")
+    return {
+        "BACKENDS": list(backends),
+        "BACKEND_TIMEOUT_PARAM": timeout_param,
+        "BACKEND_AUTH": auth,
+        "BACKEND_USER": user,
+        "BACKEND_SECRET": secret,
+    }

@@ -1,0 +1,223 @@
+"""Real SPARQL engines on loopback for the publish and ``--backend`` tests, and a proxy that misbehaves.
+
+``oxigraph serve`` comes from the PyPI package ``oxigraph`` (a test dependency); Virtuoso from Debian's
+``virtuoso-opensource`` (installed by .ci/system-deps.sh), each with its own temporary directory and
+loopback ports, stopped after. ``FaultProxy`` stands between a front end and a real engine and can
+forward, answer slowly, drop the connection or answer with an HTML error page: the faults a replica
+shows in production, made on purpose.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from server_fixtures import free_port, http
+
+START_TIMEOUT_S = 60
+
+
+@dataclass
+class Engine:
+    """A running SPARQL engine: its query, Graph Store and update endpoints."""
+
+    name: str
+    query_url: str
+    gsp_url: str
+    update_url: str
+    process: subprocess.Popen
+    log_path: Path
+    timeout_param: str | None = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def _wait_until_answering(engine: Engine) -> Engine:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    probe = engine.query_url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+    while time.monotonic() < deadline:
+        if engine.process.poll() is not None:
+            raise RuntimeError(f"{engine.name} exited early:\n{engine.log()}")
+        try:
+            if http(probe, headers={"Accept": "application/sparql-results+json"}, timeout=2).status == 200:
+                return engine
+        except OSError:
+            pass
+        time.sleep(0.2)
+    engine.stop()
+    raise RuntimeError(f"{engine.name} did not answer within {START_TIMEOUT_S} s:\n{engine.log()}")
+
+
+def oxigraph_binary() -> str:
+    beside = Path(sys.executable).parent / "oxigraph"
+    found = str(beside) if beside.exists() else shutil.which("oxigraph")
+    if not found:
+        raise RuntimeError("the `oxigraph` command is missing: pip install -e '.[test]'")
+    return found
+
+
+def start_oxigraph(directory: Path) -> Engine:
+    """``oxigraph serve`` (read-write: dmkg publish writes to it) over its own store directory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log_path = directory / "oxigraph.log"
+    process = subprocess.Popen(
+        [oxigraph_binary(), "serve", "--location", str(directory / "store"), "--bind", f"127.0.0.1:{port}"],
+        stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    return _wait_until_answering(Engine("oxigraph serve", base + "/query", base + "/store", base + "/update",
+                                        process, log_path))
+
+
+VIRTUOSO_INI = """[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+LockFile = {d}/virtuoso.lck
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+Striping = 0
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+DirsAllowed = .
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = /var/lib/virtuoso-opensource-7/vsp
+ServerThreads = 10
+MaxClientConnections = 10
+Charset = UTF-8
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 0
+MaxQueryCostEstimationTime = 0
+"""
+VIRTUOSO_USER = "dba"
+VIRTUOSO_PASSWORD = "dba"  # the fresh database's default; the server listens on loopback only
+
+
+def virtuoso_binary() -> str | None:
+    return shutil.which("virtuoso-t")
+
+
+def start_virtuoso(directory: Path) -> Engine:
+    """Virtuoso Open Source 7 on loopback, with a fresh database in ``directory``.
+
+    ResultSetMaxRows is raised from Debian's 10 000 (Virtuoso cuts longer results silently) and the
+    server's own time limits are off: dmkg passes its limit per query (``timeout``).
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    http_port, sql_port = free_port(), free_port()
+    ini = directory / "virtuoso.ini"
+    ini.write_text(VIRTUOSO_INI.format(d=directory, sql_port=sql_port, http_port=http_port), encoding="utf-8")
+    log_path = directory / "out.log"
+    process = subprocess.Popen(
+        [str(virtuoso_binary()), "+configfile", str(ini), "+foreground"],
+        cwd=directory, stdout=log_path.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{http_port}"
+    return _wait_until_answering(Engine("Virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth",
+                                        base + "/sparql-auth", process, log_path, timeout_param="timeout"))
+
+
+ERROR_PAGE = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html\r\nContent-Length: 58\r\n"
+              b"Connection: close\r\n\r\n<html><body><h1>Proxy Error</h1>Bad gateway.</body></html>")
+
+
+class FaultProxy:
+    """A loopback TCP proxy to ``upstream`` whose ``mode`` decides each new connection's fate:
+    "forward", "slow" (wait ``delay_s`` before forwarding), "drop" (read the request, close) or
+    "error" (read the request, answer an HTML 500 page). It counts the connections it saw."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.mode = "forward"
+        self.delay_s = 0.0
+        self.connections = 0
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self._sock.settimeout(0.1)
+        self.port = self._sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._handle, args=(conn, self.mode), daemon=True).start()
+
+    def _handle(self, conn: socket.socket, mode: str) -> None:
+        conn.settimeout(30)
+        try:
+            if mode in ("drop", "error"):
+                conn.recv(65536)
+                if mode == "error":
+                    conn.sendall(ERROR_PAGE)
+                return
+            if mode == "slow":
+                deadline = time.monotonic() + self.delay_s
+                while time.monotonic() < deadline and not self._stop.is_set():
+                    time.sleep(0.05)
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=30)
+            pipe = threading.Thread(target=self._pipe, args=(upstream, conn), daemon=True)
+            pipe.start()
+            self._pipe(conn, upstream)
+            pipe.join(30)
+            upstream.close()
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _pipe(source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            try:
+                target.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self._stop.set()
+        self._sock.close()
+        self._thread.join(2)
