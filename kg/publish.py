@@ -2,7 +2,8 @@
 
 What lands on the engine (the same on Oxigraph server, Virtuoso or any GSP server):
 - every named graph of the store under its own name (ontology, inferred, per-source graphs);
-- the store's default graph as the named graph ``DEFAULT_GRAPH`` (engines differ on what their
+- the store's default graph as the named graph ``DEFAULT_GRAPH`` — or, for a store whose default graph
+  is empty, the deduplicated union of its graphs, which is what dmkg serves as its default (engines differ on what their
   default graph is — Virtuoso has none, its queries without FROM see every graph, system graphs
   included — so the default graph is carried by name and a reader asks for it with
   ``default-graph-uri``; ``dmkg serve --backend`` does that for every query);
@@ -62,13 +63,17 @@ class _Graph:
 
 def _local_graphs(store: ox.Store) -> list[_Graph]:
     """The store's graphs as N-Triples bodies, the default graph under DEFAULT_GRAPH; sorted by name."""
-    targets = [(g.value, g) for g in store.named_graphs()] + [(DEFAULT_GRAPH, ox.DefaultGraph())]
     graphs = []
-    for name, graph in sorted(targets, key=lambda item: item[0]):
+    for graph in sorted(store.named_graphs(), key=lambda g: g.value):
         triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, graph)]
-        if triples or name != DEFAULT_GRAPH:
-            graphs.append(_Graph(name, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(triples)))
-    return graphs
+        graphs.append(_Graph(graph.value, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(triples)))
+    default = {ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, None)
+               if q.graph_name == ox.DefaultGraph()}
+    if not default:  # a store without a default graph is served with the union of its graphs as default
+        default = {ox.Triple(q.subject, q.predicate, q.object) for q in store}
+    graphs.append(_Graph(DEFAULT_GRAPH, ox.serialize(sorted(default, key=str), format=ox.RdfFormat.N_TRIPLES),
+                         len(default)))
+    return sorted(graphs, key=lambda g: g.name)
 
 
 def _manifest(release: str, graphs: list[_Graph]) -> _Graph:

@@ -154,7 +154,8 @@ class FaultProxy:
 
     def __init__(self, upstream_port: int) -> None:
         self.upstream_port = upstream_port
-        self.mode = "forward"
+        self._mode = "forward"
+        self._open: set[socket.socket] = set()
         self.delay_s = 0.0
         self.connections = 0
         self._sock = socket.socket()
@@ -166,6 +167,20 @@ class FaultProxy:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @mode.setter
+    def mode(self, mode: str) -> None:
+        """A new fate for every connection from now on: the open (kept-alive) ones are closed."""
+        self._mode = mode
+        for conn in list(self._open):
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -183,6 +198,7 @@ class FaultProxy:
 
     def _handle(self, conn: socket.socket, mode: str) -> None:
         conn.settimeout(30)
+        self._open.add(conn)
         try:
             if mode in ("drop", "error"):
                 conn.recv(65536)
@@ -202,6 +218,7 @@ class FaultProxy:
         except OSError:
             pass
         finally:
+            self._open.discard(conn)
             conn.close()
 
     @staticmethod
@@ -221,3 +238,29 @@ class FaultProxy:
         self._stop.set()
         self._sock.close()
         self._thread.join(2)
+
+
+def start_front_end(backends: list[str], log_path: Path, *args: str, env: dict[str, str] | None = None):
+    """``dmkg serve --backend …`` (as ``python -m server``) on loopback, over the real catalogue."""
+    from server_fixtures import REPO, LiveServer
+
+    import os
+
+    port = free_port()
+    environment = {**os.environ, "DMKG_CATALOGUE_DIR": "null", "PYTHONUNBUFFERED": "1", **(env or {})}
+    command = [sys.executable, "-m", "server", "--port", str(port), *args]
+    for url in backends:
+        command += ["--backend", url]
+    process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"dmkg serve --backend exited early:\n{server.log()}")
+        try:
+            if server.get("/health", timeout=5).status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"dmkg serve --backend did not become healthy:\n{server.log()}")
