@@ -13,6 +13,8 @@ command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
 # server/README.md's curl examples are executed by tests/test_server_real_graph.py.
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# `dmkg publish` and `dmkg serve --backend` are tested against Virtuoso 7 (tests/test_virtuoso.py).
+command -v virtuoso-t >/dev/null 2>&1 || need+=(virtuoso-opensource)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

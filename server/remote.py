@@ -12,8 +12,10 @@ so the HTTP layer cannot tell them apart, and keeps the endpoint's promises:
   marked partial ("anytime" results) is a timeout, never a complete answer;
 - the size limit: the engine's answer and ours are both capped (413);
 - replicas: requests go round-robin over replicas in service; a replica that fails (refused, dropped,
-  an error page) is taken out for a back-off period and the query is retried once on another (queries
-  are reads); when every replica is out, the one due soonest is tried.
+  an error page) is taken out for a back-off period. A query that never reached it (connection refused)
+  or got an error page is retried once on another replica; a query in flight on a replica that dropped
+  the connection is answered 502 and not retried, since a query that crashes an engine would otherwise
+  crash the next replica too. When every replica is out, the one due soonest is tried.
 """
 
 from __future__ import annotations
@@ -104,6 +106,7 @@ class RemoteEngine:
         if not urls:
             raise ValueError("a remote engine needs at least one backend URL")
         self.replicas = [Replica(url) for url in urls]
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per backend request is noise
         self.size = connections
         self.timeout_param = timeout_param
         self.http = client(credentials, 30.0, connections=connections * len(urls))
@@ -272,8 +275,14 @@ class RemoteEngine:
         except httpx.TimeoutException:
             self._check_later(replica)
             raise _timeout() from None
-        except httpx.HTTPError as error:
+        except httpx.ConnectError as error:
             raise _ReplicaFailed(f"{replica.url}: {describe_failure(error)}", answered=False) from None
+        except httpx.HTTPError as error:  # sent, then lost: the query may be what brought the engine down
+            self._failed(replica, describe_failure(error))
+            raise BackendError(
+                f"The SPARQL backend {replica.url} {describe_failure(error)} while evaluating this query. It is not "
+                "retried on another replica, in case the query itself crashed the engine; send it again to retry."
+            ) from None
 
     def select(self, sparql: str, timeout_s: float, **task_options) -> list[dict[str, dict]]:
         import json
