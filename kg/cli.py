@@ -230,16 +230,18 @@ def publish(gsp_url: str, update_url: str | None, scheme: str | None, user: str 
     if not path.exists():
         raise click.UsageError(f"no store at {path}; run `dmkg build` first")
     try:
-        report = run_publish(path, gsp_url, update_url=update_url, credentials=credentials, timeout_s=timeout_s,
-                             progress=lambda line: err.print(line))
+        report = run_publish(path, gsp_url, update_url=update_url, credentials=credentials,
+                             timeout_s=timeout_s, progress=lambda line: err.print(line))
     except PublishError as exc:
         err.print(f"[red]publish failed[/red]: {exc}\nRunning the same command again completes the publish.")
         sys.exit(1)
-    table = Table("graph", "triples (verified on the engine)", title=f"dmkg publish: release {report.release}")
+    table = Table("graph", "triples (verified on the engine)",
+                  title=f"dmkg publish: release {report.release}")
     for name, count in report.graphs.items():
         table.add_row(name, str(count))
     Console(width=200).print(table)
-    mode = "loaded into staging graphs, swapped in one update" if report.swapped else "each graph PUT in place"
+    mode = ("loaded into staging graphs, swapped in one update" if report.swapped
+            else "each graph PUT in place")
     err.print(f"{mode}; dropped from the previous release: {', '.join(report.dropped) or 'nothing'}")
 
 

@@ -2,10 +2,10 @@
 
 What lands on the engine (the same on Oxigraph server, Virtuoso or any GSP server):
 - every named graph of the store under its own name (ontology, inferred, per-source graphs);
-- the store's default graph as the named graph ``DEFAULT_GRAPH`` — or, for a store whose default graph
-  is empty, the deduplicated union of its graphs, which is what dmkg serves as its default (engines differ on what their
-  default graph is — Virtuoso has none, its queries without FROM see every graph, system graphs
-  included — so the default graph is carried by name and a reader asks for it with
+- the store's default graph as the named graph ``DEFAULT_GRAPH`` — or, for a store whose default
+  graph is empty, the deduplicated union of its graphs, which dmkg serves as its default (engines
+  differ on what their default graph is — Virtuoso has none, its queries without FROM see every
+  graph, system graphs included — so the default graph is carried by name and a reader asks for it with
   ``default-graph-uri``; ``dmkg serve --backend`` does that for every query);
 - a manifest in ``RELEASE_GRAPH``: the release's graphs and their triple counts, from which a front
   end builds its dataset (``named-graph-uri`` = the release's graphs, nothing else of the engine).
@@ -65,14 +65,23 @@ def _local_graphs(store: ox.Store) -> list[_Graph]:
     """The store's graphs as N-Triples bodies, the default graph under DEFAULT_GRAPH; sorted by name."""
     graphs = []
     for graph in sorted(store.named_graphs(), key=lambda g: g.value):
-        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, graph)]
+        triples = [
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in store.quads_for_pattern(None, None, None, graph)
+        ]
         graphs.append(_Graph(graph.value, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(triples)))
-    default = {ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, None)
-               if q.graph_name == ox.DefaultGraph()}
+    default = {
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, None)
+        if q.graph_name == ox.DefaultGraph()
+    }
     if not default:  # a store without a default graph is served with the union of its graphs as default
         default = {ox.Triple(q.subject, q.predicate, q.object) for q in store}
-    graphs.append(_Graph(DEFAULT_GRAPH, ox.serialize(sorted(default, key=str), format=ox.RdfFormat.N_TRIPLES),
-                         len(default)))
+    graphs.append(
+        _Graph(
+            DEFAULT_GRAPH, ox.serialize(sorted(default, key=str), format=ox.RdfFormat.N_TRIPLES), len(default)
+        )
+    )
     return sorted(graphs, key=lambda g: g.name)
 
 
@@ -85,8 +94,13 @@ def _manifest(release: str, graphs: list[_Graph]) -> _Graph:
         triples += [
             ox.Triple(root, ox.NamedNode(SD + link), entry),
             ox.Triple(entry, ox.NamedNode(SD + "name"), ox.NamedNode(graph.name)),
-            ox.Triple(entry, ox.NamedNode(VOID_TRIPLES), ox.Literal(str(graph.triples), datatype=ox.NamedNode(
-                "http://www.w3.org/2001/XMLSchema#integer"))),
+            ox.Triple(
+                entry,
+                ox.NamedNode(VOID_TRIPLES),
+                ox.Literal(
+                    str(graph.triples), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+                ),
+            ),
         ]
     return _Graph(RELEASE_GRAPH, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(triples))
 
@@ -122,24 +136,36 @@ class _Engine:
             raise PublishError(f"{what}: {method} {url}: {describe_failure(error)}") from None
         if response.status_code in (401, 403):
             raise PublishError(
-                f"{what}: the server refused the credentials ({response.status_code}): {excerpt(response.content)}"
+                f"{what}: the server refused the credentials ({response.status_code} "
+                f"{response.reason_phrase}): {excerpt(response.content)}"
             )
         return response
 
     def put(self, graph: str, body: bytes, shown: str) -> None:
-        response = self._send(f"graph <{shown}>", "PUT", self.gsp_url, params={"graph": graph}, content=body,
-                              headers={"Content-Type": NTRIPLES})
+        response = self._send(
+            f"graph <{shown}>",
+            "PUT",
+            self.gsp_url,
+            params={"graph": graph},
+            content=body,
+            headers={"Content-Type": NTRIPLES},
+        )
         if response.status_code not in (200, 201, 204):
-            raise PublishError(f"graph <{shown}>: PUT answered {response.status_code}: {excerpt(response.content)}")
+            raise PublishError(
+                f"graph <{shown}>: PUT answered {response.status_code}: {excerpt(response.content)}"
+            )
 
     def get(self, graph: str, shown: str) -> bytes | None:
         """The graph as N-Triples; None when the engine says it has no such graph."""
-        response = self._send(f"graph <{shown}>", "GET", self.gsp_url, params={"graph": graph},
-                              headers={"Accept": NTRIPLES})
+        response = self._send(
+            f"graph <{shown}>", "GET", self.gsp_url, params={"graph": graph}, headers={"Accept": NTRIPLES}
+        )
         if response.status_code == 404:
             return None
         if response.status_code != 200:
-            raise PublishError(f"graph <{shown}>: GET answered {response.status_code}: {excerpt(response.content)}")
+            raise PublishError(
+                f"graph <{shown}>: GET answered {response.status_code}: {excerpt(response.content)}"
+            )
         return response.content
 
     def count(self, graph: str, shown: str) -> int:
@@ -154,13 +180,22 @@ class _Engine:
     def delete(self, graph: str) -> None:
         response = self._send(f"graph <{graph}>", "DELETE", self.gsp_url, params={"graph": graph})
         if response.status_code not in (200, 204, 404):
-            raise PublishError(f"graph <{graph}>: DELETE answered {response.status_code}: {excerpt(response.content)}")
+            raise PublishError(
+                f"graph <{graph}>: DELETE answered {response.status_code}: {excerpt(response.content)}"
+            )
 
     def update(self, sparql: str, what: str) -> None:
-        response = self._send(what, "POST", str(self.update_url), content=sparql.encode(),
-                              headers={"Content-Type": "application/sparql-update"})
+        response = self._send(
+            what,
+            "POST",
+            str(self.update_url),
+            content=sparql.encode(),
+            headers={"Content-Type": "application/sparql-update"},
+        )
         if response.status_code not in (200, 204):
-            raise PublishError(f"{what}: the update answered {response.status_code}: {excerpt(response.content)}")
+            raise PublishError(
+                f"{what}: the update answered {response.status_code}: {excerpt(response.content)}"
+            )
 
 
 def publish(
@@ -168,7 +203,7 @@ def publish(
     gsp_url: str,
     *,
     update_url: str | None = None,
-    credentials: Credentials = Credentials(),
+    credentials: Credentials | None = None,
     timeout_s: float = 300.0,
     progress: Callable[[str], None] = lambda _: None,
 ) -> PublishReport:
@@ -176,7 +211,7 @@ def publish(
     graphs = _local_graphs(ox.Store.read_only(str(store_path)))
     release = hashlib.sha256(b"".join(g.name.encode() + b"\n" + g.body for g in graphs)).hexdigest()[:16]
     graphs.append(_manifest(release, graphs))
-    engine = _Engine(gsp_url, update_url, credentials, timeout_s)
+    engine = _Engine(gsp_url, update_url, credentials or Credentials(), timeout_s)
     report = PublishReport(release)
     try:
         previous = engine.get(RELEASE_GRAPH, RELEASE_GRAPH)
@@ -195,7 +230,8 @@ def publish(
             found = engine.count(graph.name, graph.name)
             if found != graph.triples:
                 raise PublishError(
-                    f"graph <{graph.name}>: the engine holds {found} triples after the publish, the build has "
+                    f"graph <{graph.name}>: the engine holds {found} triples after the publish, "
+                    f"the build has "
                     f"{graph.triples}; run the publish again"
                 )
             report.graphs[graph.name] = found
@@ -210,7 +246,9 @@ def _load_then_swap(engine: _Engine, graphs: list[_Graph], stale: list[str], pro
         engine.put(staging_name(graph.name), graph.body, graph.name)
         found = engine.count(staging_name(graph.name), graph.name)
         if found != graph.triples:
-            raise PublishError(f"graph <{graph.name}>: staging holds {found} triples, the build has {graph.triples}")
+            raise PublishError(
+                f"graph <{graph.name}>: staging holds {found} triples, the build has {graph.triples}"
+            )
     moves = [f"MOVE SILENT <{staging_name(g.name)}> TO <{g.name}>" for g in graphs]
     drops = [f"DROP SILENT GRAPH <{name}>" for name in stale]
     progress(f"swap: {len(moves)} graphs moved into place, {len(drops)} dropped, in one update")

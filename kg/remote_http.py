@@ -27,13 +27,16 @@ class Credentials:
     secret: str | None = None  # the password (basic/digest) or the token (bearer)
 
     @classmethod
-    def from_options(cls, scheme: str | None, user: str | None, secret_file: Path | None,
-                     secret_env: str) -> Credentials:
+    def from_options(
+        cls, scheme: str | None, user: str | None, secret_file: Path | None, secret_env: str
+    ) -> Credentials:
         """Credentials from CLI options; the secret comes from a file or an environment variable,
         never from the command line (which other users of the machine can read)."""
         if scheme is None:
             return cls()
-        secret = secret_file.read_text(encoding="utf-8").strip() if secret_file else os.environ.get(secret_env)
+        secret = (
+            secret_file.read_text(encoding="utf-8").strip() if secret_file else os.environ.get(secret_env)
+        )
         if not secret:
             raise ValueError(f"--auth {scheme} needs a secret: a file option or the variable {secret_env}")
         if scheme in ("basic", "digest") and not user:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import httpx
 import pyoxigraph as ox
 
-from kg.publish import DEFAULT_GRAPH, RELEASE_GRAPH, manifest_graphs
+from kg.publish import RELEASE_GRAPH, manifest_graphs
 from kg.remote_http import Credentials, client, describe_failure, excerpt
 from server.bind_text import with_values
 from server.errors import (
@@ -101,15 +101,20 @@ def _probe(task: QueryTask) -> str:
 class RemoteEngine:
     """Read replicas of one published release; the same interface as server.executor.WorkerPool."""
 
-    def __init__(self, urls: list[str], credentials: Credentials = Credentials(),
-                 timeout_param: str | None = None, connections: int = 16) -> None:
+    def __init__(
+        self,
+        urls: list[str],
+        credentials: Credentials | None = None,
+        timeout_param: str | None = None,
+        connections: int = 16,
+    ) -> None:
         if not urls:
             raise ValueError("a remote engine needs at least one backend URL")
         self.replicas = [Replica(url) for url in urls]
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per backend request is noise
         self.size = connections
         self.timeout_param = timeout_param
-        self.http = client(credentials, 30.0, connections=connections * len(urls))
+        self.http = client(credentials or Credentials(), 30.0, connections=connections * len(urls))
         self.spool_dir = tempfile.mkdtemp(prefix="dmkg-remote-")
         self._turn = itertools.count()
         self._lock = threading.Lock()
@@ -147,8 +152,12 @@ class RemoteEngine:
 
         def probe() -> None:
             try:
-                response = self.http.post(replica.url, data={"query": "ASK {}"}, headers={"Accept": RESULTS_XML},
-                                          timeout=httpx.Timeout(PROBE_TIMEOUT_S))
+                response = self.http.post(
+                    replica.url,
+                    data={"query": "ASK {}"},
+                    headers={"Accept": RESULTS_XML},
+                    timeout=httpx.Timeout(PROBE_TIMEOUT_S),
+                )
                 if response.status_code != 200:
                     self._failed(replica, f"health probe answered {response.status_code}")
             except httpx.HTTPError as error:
@@ -161,8 +170,13 @@ class RemoteEngine:
     def dataset(self, deadline: float) -> dict[str, list[str]]:
         """The protocol dataset of the published release: default-graph-uri and named-graph-uri values."""
         if self._dataset is None:
-            body = self._fetch(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?s ?p ?o }} }}",
-                               NTRIPLES, {}, deadline, max_bytes=16 * 1024 * 1024)[0]
+            body = self._fetch(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?s ?p ?o }} }}",
+                NTRIPLES,
+                {},
+                deadline,
+                max_bytes=16 * 1024 * 1024,
+            )[0]
             graphs = manifest_graphs(body)
             if not graphs:
                 raise StoreUnavailableError(
@@ -189,8 +203,10 @@ class RemoteEngine:
             raise not_acceptable(form)
         sparql = with_values(task.sparql, task.substitutions)
         if task.default_graphs is not None or task.named_graphs is not None:
-            dataset = {"default-graph-uri": list(task.default_graphs or ()),
-                       "named-graph-uri": list(task.named_graphs or ())}
+            dataset = {
+                "default-graph-uri": list(task.default_graphs or ()),
+                "named-graph-uri": list(task.named_graphs or ()),
+            }
         elif task.union_default_graph:  # no FROM of its own: the release's dataset
             dataset = self.dataset(deadline)
         else:
@@ -200,11 +216,15 @@ class RemoteEngine:
         sink = _CappedSink(task.max_bytes, self.spool_dir)
         try:
             if form == "graph":
-                triples = ox.parse(body, format=ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES)
+                triples = ox.parse(
+                    body, format=ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
+                )
                 fmt: ox.RdfFormat | ox.QueryResultsFormat = ox.RdfFormat.from_media_type(media_type)
                 ox.serialize(triples, sink, fmt)
             else:
-                results_format = ox.QueryResultsFormat.from_media_type(content_type) or ox.QueryResultsFormat.XML
+                results_format = (
+                    ox.QueryResultsFormat.from_media_type(content_type) or ox.QueryResultsFormat.XML
+                )
                 fmt = ox.QueryResultsFormat.from_media_type(media_type)
                 ox.parse_query_results(body, format=results_format).serialize(sink, fmt)
         except _ResultTooLarge:
@@ -212,13 +232,16 @@ class RemoteEngine:
             raise ResultTooLargeError(_too_large(task.max_bytes)) from None
         except SyntaxError as error:
             sink.discard()
-            raise BackendError(f"The SPARQL backend's answer does not parse as {content_type}: {error}") from None
+            raise BackendError(
+                f"The SPARQL backend's answer does not parse as {content_type}: {error}"
+            ) from None
         data, path = sink.finish()
         eval_ms = (time.perf_counter() - started) * 1000
         return QueryResult(data, fmt.media_type, form, eval_ms, path, sink.size)
 
-    def _fetch(self, sparql: str, accept: str, dataset: Mapping[str, list[str]], deadline: float,
-               max_bytes: int) -> tuple[bytes, str]:
+    def _fetch(
+        self, sparql: str, accept: str, dataset: Mapping[str, list[str]], deadline: float, max_bytes: int
+    ) -> tuple[bytes, str]:
         """The engine's answer (body, media type) from a replica; one retry on another replica."""
         tried: Replica | None = None
         failure: _ReplicaFailed | None = None
@@ -236,10 +259,19 @@ class RemoteEngine:
             return answer
         assert failure is not None
         error_class = BackendError if failure.answered else StoreUnavailableError
-        raise error_class(f"The SPARQL backend could not answer (tried twice): {failure}", {"Retry-After": "5"})
+        raise error_class(
+            f"The SPARQL backend could not answer (tried twice): {failure}", {"Retry-After": "5"}
+        )
 
-    def _ask(self, replica: Replica, sparql: str, accept: str, dataset: Mapping[str, list[str]],
-             deadline: float, max_bytes: int) -> tuple[bytes, str]:
+    def _ask(
+        self,
+        replica: Replica,
+        sparql: str,
+        accept: str,
+        dataset: Mapping[str, list[str]],
+        deadline: float,
+        max_bytes: int,
+    ) -> tuple[bytes, str]:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _timeout()
@@ -247,21 +279,32 @@ class RemoteEngine:
         if self.timeout_param:
             form.append((self.timeout_param, str(max(int(remaining * 1000), 1))))
         try:
-            with self.http.stream("POST", replica.url, data=dict_list(form), headers={"Accept": accept},
-                                  timeout=httpx.Timeout(remaining)) as response:
+            with self.http.stream(
+                "POST",
+                replica.url,
+                data=dict_list(form),
+                headers={"Accept": accept},
+                timeout=httpx.Timeout(remaining),
+            ) as response:
                 if response.status_code >= 500:
-                    raise _ReplicaFailed(f"{replica.url} answered {response.status_code}: "
-                                         f"{excerpt(response.read())}", answered=True)
+                    raise _ReplicaFailed(
+                        f"{replica.url} answered {response.status_code}: {excerpt(response.read())}",
+                        answered=True,
+                    )
                 if response.status_code >= 400:
                     raise BadRequestError(
-                        f"The SPARQL backend refused the query ({response.status_code}): {excerpt(response.read())}"
+                        f"The SPARQL backend refused the query ({response.status_code}): "
+                        f"{excerpt(response.read())}"
                     )
                 if response.headers.get("X-SQL-State"):  # Virtuoso's "anytime" answer: partial
                     raise _timeout()
                 media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
                 if media_type != accept:
-                    raise _ReplicaFailed(f"{replica.url} answered {media_type or 'no media type'}, not {accept}: "
-                                         f"{excerpt(response.read())}", answered=True)
+                    raise _ReplicaFailed(
+                        f"{replica.url} answered {media_type or 'no media type'}, not {accept}: "
+                        f"{excerpt(response.read())}",
+                        answered=True,
+                    )
                 chunks, size = [], 0
                 for chunk in response.iter_bytes():
                     size += len(chunk)
@@ -280,25 +323,32 @@ class RemoteEngine:
         except httpx.HTTPError as error:  # sent, then lost: the query may be what brought the engine down
             self._failed(replica, describe_failure(error))
             raise BackendError(
-                f"The SPARQL backend {replica.url} {describe_failure(error)} while evaluating this query. It is not "
-                "retried on another replica, in case the query itself crashed the engine; send it again to retry."
+                f"The SPARQL backend {replica.url}: {describe_failure(error)} while evaluating this query. "
+                "It is not retried on another replica, in case the query itself crashed the engine; "
+                "send it again to retry."
             ) from None
 
     def select(self, sparql: str, timeout_s: float, **task_options) -> list[dict[str, dict]]:
         import json
 
-        task = QueryTask(sparql, results_type="application/sparql-results+json", graph_type=None, **task_options)
+        task = QueryTask(
+            sparql, results_type="application/sparql-results+json", graph_type=None, **task_options
+        )
         result = self.run(task, timeout_s)
         return json.loads(result.read_bytes())["results"]["bindings"]
 
     def run_ask(self, sparql: str, timeout_s: float, **task_options) -> bool:
         import json
 
-        task = QueryTask(sparql, results_type="application/sparql-results+json", graph_type=None, **task_options)
+        task = QueryTask(
+            sparql, results_type="application/sparql-results+json", graph_type=None, **task_options
+        )
         return bool(json.loads(self.run(task, timeout_s).read_bytes())["boolean"])
 
     def update(self, sparql: str, timeout_s: float) -> None:
-        raise ForbiddenError("This front end serves remote SPARQL backends read-only; publish with `dmkg publish`.")
+        raise ForbiddenError(
+            "This front end serves remote SPARQL backends read-only; publish with `dmkg publish`."
+        )
 
     def stats(self) -> dict[str, object]:
         now = time.monotonic()
@@ -331,5 +381,7 @@ def _timeout() -> QueryTimeoutError:
 
 
 def _too_large(limit: int) -> str:
-    return (f"The result is larger than the limit of {limit:,} bytes; nothing was sent. "
-            "Add a LIMIT, select fewer variables or use a more specific pattern.")
+    return (
+        f"The result is larger than the limit of {limit:,} bytes; nothing was sent. "
+        "Add a LIMIT, select fewer variables or use a more specific pattern."
+    )

@@ -124,7 +124,9 @@ def serve(
     store = Path(str(app.config["STORE_PATH"]))
     if app.config["BACKENDS"]:
         if app.config["ENABLE_UPDATES"]:
-            raise click.ClickException("--enable-updates needs the local store; backends are served read-only.")
+            raise click.ClickException(
+                "--enable-updates needs the local store; backends are served read-only."
+            )
         store = Path(" + ".join(app.config["BACKENDS"]))
     elif not store.is_dir():
         raise click.ClickException(f"No store at {store}; build one with `dmkg build` or pass --store DIR.")
@@ -171,7 +173,10 @@ def _backend_settings(
     """Config overrides for ``--backend``: remote engines instead of the local store."""
     if not backends:
         return {}
-    secret = secret_file.read_text(encoding="utf-8").strip() if secret_file else os.environ.get("DMKG_BACKEND_SECRET")
+    if secret_file:
+        secret = secret_file.read_text(encoding="utf-8").strip()
+    else:
+        secret = os.environ.get("DMKG_BACKEND_SECRET")
     if auth and not secret:
         raise click.UsageError("--backend-auth needs --backend-secret-file or DMKG_BACKEND_SECRET.")
     return {

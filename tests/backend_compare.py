@@ -24,7 +24,9 @@ def _cell(term: dict | None, is_list: bool) -> tuple | None:
     value = term["value"]
     if is_list:
         value = tuple(sorted(value.split(LIST_SEPARATOR)))
-    datatype = term.get("datatype") or (XSD_STRING if term["type"] == "literal" and "xml:lang" not in term else None)
+    datatype = term.get("datatype") or (
+        XSD_STRING if term["type"] == "literal" and "xml:lang" not in term else None
+    )
     return (term["type"], value, datatype, term.get("xml:lang"))
 
 
@@ -47,4 +49,8 @@ def named_rows(body: bytes, query: NamedQuery) -> list[tuple]:
 
 def triples(body: bytes, media_type: str) -> set[tuple]:
     parsed = ox.parse(body, format=ox.RdfFormat.from_media_type(media_type))
-    return {(str(t.subject), str(t.predicate), str(t.object)) for t in parsed if not isinstance(t.subject, ox.BlankNode)}
+    return {
+        (str(t.subject), str(t.predicate), str(t.object))
+        for t in parsed
+        if not isinstance(t.subject, ox.BlankNode)
+    }

@@ -80,11 +80,13 @@ def start_oxigraph(directory: Path) -> Engine:
     log_path = directory / "oxigraph.log"
     process = subprocess.Popen(
         [oxigraph_binary(), "serve", "--location", str(directory / "store"), "--bind", f"127.0.0.1:{port}"],
-        stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    return _wait_until_answering(Engine("oxigraph serve", base + "/query", base + "/store", base + "/update",
-                                        process, log_path))
+    return _wait_until_answering(
+        Engine("oxigraph serve", base + "/query", base + "/store", base + "/update", process, log_path)
+    )
 
 
 VIRTUOSO_INI = """[Database]
@@ -133,20 +135,38 @@ def start_virtuoso(directory: Path) -> Engine:
     ini = directory / "virtuoso.ini"
     if not ini.exists():  # a restart keeps the database and its ports
         http_port, sql_port = free_port(), free_port()
-        ini.write_text(VIRTUOSO_INI.format(d=directory, sql_port=sql_port, http_port=http_port), encoding="utf-8")
-    http_port = int(ini.read_text(encoding="utf-8").split("[HTTPServer]")[1].split("127.0.0.1:")[1].split()[0])
+        ini.write_text(
+            VIRTUOSO_INI.format(d=directory, sql_port=sql_port, http_port=http_port), encoding="utf-8"
+        )
+    http_port = int(
+        ini.read_text(encoding="utf-8").split("[HTTPServer]")[1].split("127.0.0.1:")[1].split()[0]
+    )
     log_path = directory / "out.log"
     process = subprocess.Popen(
         [str(virtuoso_binary()), "+configfile", str(ini), "+foreground"],
-        cwd=directory, stdout=log_path.open("a"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        cwd=directory,
+        stdout=log_path.open("a"),
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{http_port}"
-    return _wait_until_answering(Engine("Virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth",
-                                        base + "/sparql-auth", process, log_path, timeout_param="timeout"))
+    return _wait_until_answering(
+        Engine(
+            "Virtuoso",
+            base + "/sparql",
+            base + "/sparql-graph-crud-auth",
+            base + "/sparql-auth",
+            process,
+            log_path,
+            timeout_param="timeout",
+        )
+    )
 
 
-ERROR_PAGE = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html\r\nContent-Length: 58\r\n"
-              b"Connection: close\r\n\r\n<html><body><h1>Proxy Error</h1>Bad gateway.</body></html>")
+ERROR_PAGE = (
+    b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html\r\nContent-Length: 58\r\n"
+    b"Connection: close\r\n\r\n<html><body><h1>Proxy Error</h1>Bad gateway.</body></html>"
+)
 
 
 class FaultProxy:
@@ -244,16 +264,18 @@ class FaultProxy:
 
 def start_front_end(backends: list[str], log_path: Path, *args: str, env: dict[str, str] | None = None):
     """``dmkg serve --backend …`` (as ``python -m server``) on loopback, over the real catalogue."""
-    from server_fixtures import REPO, LiveServer
-
     import os
+
+    from server_fixtures import REPO, LiveServer
 
     port = free_port()
     environment = {**os.environ, "DMKG_CATALOGUE_DIR": "null", "PYTHONUNBUFFERED": "1", **(env or {})}
     command = [sys.executable, "-m", "server", "--port", str(port), *args]
     for url in backends:
         command += ["--backend", url]
-    process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, cwd=REPO, env=environment, stdout=log_path.open("w"), stderr=subprocess.STDOUT
+    )
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -268,8 +290,9 @@ def start_front_end(backends: list[str], log_path: Path, *args: str, env: dict[s
     raise RuntimeError(f"dmkg serve --backend did not become healthy:\n{server.log()}")
 
 
-def load_while_killing(server, path: str, kill, threads: int = 3, before: int = 20, after: int = 40,
-                       timeout_s: float = 60) -> tuple[list[tuple[int, str]], int]:
+def load_while_killing(
+    server, path: str, kill, threads: int = 3, before: int = 20, after: int = 40, timeout_s: float = 60
+) -> tuple[list[tuple[int, str]], int]:
     """GET ``path`` from ``threads`` clients; call ``kill()`` after ``before`` answers and go on for
     ``after`` more. Every request is bounded; returns the answers in arrival order and the index of the
     kill. Bounded in count (``threads`` x 300) and time (``timeout_s``)."""
@@ -307,7 +330,7 @@ def assert_survived(answers: list[tuple[int, str]], killed_at: int, in_flight: i
     failed = [(status, text) for status, text in answers if status != 200]
     assert len(failed) <= in_flight, failed
     assert all(status == 502 and "not retried" in text for status, text in failed), failed
-    tail = answers[killed_at + (len(answers) - killed_at) // 2:]
+    tail = answers[killed_at + (len(answers) - killed_at) // 2 :]
     assert {status for status, _ in tail} == {200}
 
 
@@ -319,7 +342,11 @@ def checkpoint_and_restart_virtuoso(engine: Engine, directory: Path) -> Engine:
     """
     ini = (directory / "virtuoso.ini").read_text(encoding="utf-8")
     sql_port = ini.split("[Parameters]")[1].split("127.0.0.1:")[1].split()[0]
-    subprocess.run(["isql-vt", f"127.0.0.1:{sql_port}", VIRTUOSO_USER, VIRTUOSO_PASSWORD, "exec=checkpoint;"],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        ["isql-vt", f"127.0.0.1:{sql_port}", VIRTUOSO_USER, VIRTUOSO_PASSWORD, "exec=checkpoint;"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     engine.stop()
     return start_virtuoso(directory)

@@ -35,8 +35,12 @@ def local_counts(store_path: Path) -> dict[str, int]:
 
 def engine_graphs(query_url: str) -> dict[str, int]:
     """Triples per named graph as the engine itself reports them (its SPARQL endpoint, not GSP)."""
-    answer = httpx.post(query_url, data={"query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},
-                        headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    answer = httpx.post(
+        query_url,
+        data={"query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
     answer.raise_for_status()
     return {row["g"]["value"]: int(row["n"]["value"]) for row in answer.json()["results"]["bindings"]}
 
@@ -55,7 +59,9 @@ def test_publish_swaps_in_every_graph_and_verifies(tiny_store: Path, oxigraph) -
     assert {g: n for g, n in report.graphs.items() if g != RELEASE_GRAPH} == expected
     on_engine = engine_graphs(oxigraph.query_url)
     assert {g: n for g, n in on_engine.items() if g != RELEASE_GRAPH} == expected  # no staging graph left
-    manifest = httpx.get(oxigraph.gsp_url, params={"graph": RELEASE_GRAPH}, headers={"Accept": "application/n-triples"})
+    manifest = httpx.get(
+        oxigraph.gsp_url, params={"graph": RELEASE_GRAPH}, headers={"Accept": "application/n-triples"}
+    )
     assert set(manifest_graphs(manifest.content)) == set(expected)
 
 
@@ -65,7 +71,11 @@ def test_publishing_twice_leaves_the_same_data_and_drops_what_a_release_lost(
     bigger = tmp_path / "bigger"
     store = ox.Store(str(bigger))
     store.extend(ox.Store.read_only(str(tiny_store)))
-    store.add(ox.Quad(ox.NamedNode("urn:x"), ox.NamedNode("urn:y"), ox.Literal("z"), ox.NamedNode("urn:extra-graph")))
+    store.add(
+        ox.Quad(
+            ox.NamedNode("urn:x"), ox.NamedNode("urn:y"), ox.Literal("z"), ox.NamedNode("urn:extra-graph")
+        )
+    )
     store.flush()
     del store
     publish(bigger, oxigraph.gsp_url, update_url=oxigraph.update_url)
@@ -81,8 +91,17 @@ def test_publishing_twice_leaves_the_same_data_and_drops_what_a_release_lost(
 
 def test_cli_publish_reports_graphs(tiny_store: Path, oxigraph) -> None:
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "dmkg"), "publish", "--to", oxigraph.gsp_url, "--store", str(tiny_store)],
-        cwd=REPO, capture_output=True, text=True,
+        [
+            str(Path(sys.executable).parent / "dmkg"),
+            "publish",
+            "--to",
+            oxigraph.gsp_url,
+            "--store",
+            str(tiny_store),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     assert "https://w3id.org/dmkg/graph/ontology" in done.stdout
@@ -102,14 +121,20 @@ def test_bearer_token_to_dmkg_and_refused_credentials(tiny_store: Path, tmp_path
     del target_store
     token = tmp_path / "token"
     token.write_text("s3cret-token\n")
-    server = start_server(target, tmp_path / "serve.log", "--enable-updates", "--update-token-file", str(token))
+    server = start_server(
+        target, tmp_path / "serve.log", "--enable-updates", "--update-token-file", str(token)
+    )
     try:
         with pytest.raises(PublishError) as refused:
             publish(tiny_store, server.url + "/store", credentials=Credentials("bearer", None, "wrong"))
         message = str(refused.value)
         assert "refused the credentials (401)" in message and "graph <https://w3id.org/dmkg/graph/" in message
-        report = publish(tiny_store, server.url + "/store", credentials=Credentials("bearer", None, "s3cret-token"),
-                         update_url=server.url + "/sparql")
+        report = publish(
+            tiny_store,
+            server.url + "/store",
+            credentials=Credentials("bearer", None, "s3cret-token"),
+            update_url=server.url + "/sparql",
+        )
         assert {g: n for g, n in report.graphs.items() if g != RELEASE_GRAPH} == local_counts(tiny_store)
     finally:
         stop_server(server)

@@ -8,7 +8,6 @@ replicas fail on purpose: killed mid-run, too slow, answering an error page.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -29,7 +28,9 @@ EFALIZUMAB = "https://w3id.org/dmkg/id/efalizumab"
 
 
 def sparql_get(server, query: str, accept: str = "application/sparql-results+json", **params: str):
-    return server.get("/sparql?" + urllib.parse.urlencode({"query": query, **params}), headers={"Accept": accept})
+    return server.get(
+        "/sparql?" + urllib.parse.urlencode({"query": query, **params}), headers={"Accept": accept}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,17 +48,31 @@ def replicas(built, tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def local(built, tmp_path_factory: pytest.TempPathFactory):
-    server = start_server(built.store_path, tmp_path_factory.mktemp("local") / "serve.log",
-                          "--timeout", str(TIME_LIMIT_S), "--workers", "2", "--max-result-bytes", str(SIZE_LIMIT),
-                          env={"DMKG_CATALOGUE_DIR": "null"})
+    server = start_server(
+        built.store_path,
+        tmp_path_factory.mktemp("local") / "serve.log",
+        "--timeout",
+        str(TIME_LIMIT_S),
+        "--workers",
+        "2",
+        "--max-result-bytes",
+        str(SIZE_LIMIT),
+        env={"DMKG_CATALOGUE_DIR": "null"},
+    )
     yield server
     stop_server(server)
 
 
 @pytest.fixture(scope="module")
 def remote(replicas, tmp_path_factory: pytest.TempPathFactory):
-    server = start_front_end([replicas[0].query_url], tmp_path_factory.mktemp("front") / "serve.log",
-                             "--timeout", str(TIME_LIMIT_S), "--max-result-bytes", str(SIZE_LIMIT))
+    server = start_front_end(
+        [replicas[0].query_url],
+        tmp_path_factory.mktemp("front") / "serve.log",
+        "--timeout",
+        str(TIME_LIMIT_S),
+        "--max-result-bytes",
+        str(SIZE_LIMIT),
+    )
     yield server
     stop_server(server)
 
@@ -68,7 +83,10 @@ def remote(replicas, tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.parametrize("query", load_catalogue(), ids=lambda q: q.name)
 def test_named_query_answers_as_the_local_store(query, local, remote) -> None:
     accept = {"Accept": "application/sparql-results+json, application/n-triples;q=0.9"}
-    ours, theirs = local.get(f"/queries/{query.name}", headers=accept), remote.get(f"/queries/{query.name}", headers=accept)
+    ours, theirs = (
+        local.get(f"/queries/{query.name}", headers=accept),
+        remote.get(f"/queries/{query.name}", headers=accept),
+    )
     assert ours.status == theirs.status == 200, theirs.text
     if ours.headers["content-type"] == "application/n-triples":
         assert triples(theirs.body, "application/n-triples") == triples(ours.body, "application/n-triples")
@@ -76,17 +94,28 @@ def test_named_query_answers_as_the_local_store(query, local, remote) -> None:
         assert named_rows(theirs.body, query) == named_rows(ours.body, query)
 
 
-@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml",
-                                    "text/csv", "text/tab-separated-values"])
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/csv",
+        "text/tab-separated-values",
+    ],
+)
 def test_results_formats_are_byte_identical(accept, local, remote) -> None:
-    query = ("SELECT ?s ?label (LANG(?label) AS ?lang) (DATATYPE(?label) AS ?dt) WHERE { ?s <http://www.w3.org/2000/01/"
-             "rdf-schema#label> ?label FILTER(isIRI(?s)) } ORDER BY ?s ?label LIMIT 50")
+    query = (
+        "SELECT ?s ?label (LANG(?label) AS ?lang) (DATATYPE(?label) AS ?dt) WHERE { ?s <http://www.w3.org/2000/01/"
+        "rdf-schema#label> ?label FILTER(isIRI(?s)) } ORDER BY ?s ?label LIMIT 50"
+    )
     ours, theirs = sparql_get(local, query, accept), sparql_get(remote, query, accept)
     assert theirs.status == 200 and theirs.headers["content-type"] == ours.headers["content-type"]
     assert theirs.body == ours.body
 
 
-@pytest.mark.parametrize("accept", ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"])
+@pytest.mark.parametrize(
+    "accept", ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
+)
 def test_construct_in_every_graph_format(accept, local, remote) -> None:
     query = f"CONSTRUCT {{ <{EFALIZUMAB}> ?p ?o }} WHERE {{ <{EFALIZUMAB}> ?p ?o }}"
     ours, theirs = sparql_get(local, query, accept), sparql_get(remote, query, accept)
@@ -95,12 +124,17 @@ def test_construct_in_every_graph_format(accept, local, remote) -> None:
 
 
 def test_typed_and_tagged_literals_and_ask(local, remote) -> None:
-    query = ('SELECT ?x WHERE { VALUES ?x { "1.50"^^<http://www.w3.org/2001/XMLSchema#decimal> "chat"@fr '
-             '"2020-01-01"^^<http://www.w3.org/2001/XMLSchema#date> 42 true } }')
+    query = (
+        'SELECT ?x WHERE { VALUES ?x { "1.50"^^<http://www.w3.org/2001/XMLSchema#decimal> "chat"@fr '
+        '"2020-01-01"^^<http://www.w3.org/2001/XMLSchema#date> 42 true } }'
+    )
     assert rows(sparql_get(remote, query).body) == rows(sparql_get(local, query).body)
     ask = f"ASK {{ <{EFALIZUMAB}> ?p ?o }}"
-    assert json.loads(sparql_get(remote, ask).body) == json.loads(sparql_get(local, ask).body) == {
-        "head": {}, "boolean": True}
+    assert (
+        json.loads(sparql_get(remote, ask).body)
+        == json.loads(sparql_get(local, ask).body)
+        == {"head": {}, "boolean": True}
+    )
 
 
 def test_dataset_of_the_request_and_graph_queries(local, remote) -> None:
@@ -115,16 +149,24 @@ def test_dataset_of_the_request_and_graph_queries(local, remote) -> None:
 
 def test_descriptions_pages_ui_and_health(local, remote) -> None:
     for path, accept in [("/sparql", "text/turtle"), ("/.well-known/void", "text/turtle")]:
-        ours, theirs = local.get(path, headers={"Accept": accept}), remote.get(path, headers={"Accept": accept})
+        ours, theirs = (
+            local.get(path, headers={"Accept": accept}),
+            remote.get(path, headers={"Accept": accept}),
+        )
         assert theirs.status == 200
-        assert len(list(ox.parse(theirs.body, format=ox.RdfFormat.TURTLE))) == len(
-            list(ox.parse(ours.body, format=ox.RdfFormat.TURTLE))) > 0
+        assert (
+            len(list(ox.parse(theirs.body, format=ox.RdfFormat.TURTLE)))
+            == len(list(ox.parse(ours.body, format=ox.RdfFormat.TURTLE)))
+            > 0
+        )
     page = remote.get("/id/efalizumab", headers={"Accept": "text/html"})
     assert page.status == 200 and "efalizumab" in page.text
     assert remote.get("/id/efalizumab", headers={"Accept": "text/turtle"}).status == 200
     assert remote.get("/id/no-such-thing", headers={"Accept": "text/html"}).status == 404
     assert remote.get("/", headers={"Accept": "text/html"}).status == 200
-    assert [q["name"] for q in json.loads(remote.get("/queries").body)["queries"]] == [q.name for q in load_catalogue()]
+    assert [q["name"] for q in json.loads(remote.get("/queries").body)["queries"]] == [
+        q.name for q in load_catalogue()
+    ]
     health = json.loads(remote.get("/health").body)
     assert health["status"] == "ok" and health["backends"] == 1
 
@@ -135,7 +177,9 @@ def test_descriptions_pages_ui_and_health(local, remote) -> None:
 def test_service_and_load_refused_and_nothing_connects(remote, listener) -> None:
     answer = sparql_get(remote, f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}")
     assert answer.status == 400 and "SERVICE is not allowed" in answer.text
-    update = remote.post("/sparql", f"LOAD <{listener.url}>".encode(), {"Content-Type": "application/sparql-update"})
+    update = remote.post(
+        "/sparql", f"LOAD <{listener.url}>".encode(), {"Content-Type": "application/sparql-update"}
+    )
     assert update.status == 403
     time.sleep(0.2)
     assert listener.connections == []
@@ -154,7 +198,9 @@ def test_nesting_syntax_and_size_limits(local, remote) -> None:
 
 def test_not_acceptable_and_read_only(local, remote) -> None:
     ask = "ASK { ?s ?p ?o }"
-    assert sparql_get(remote, ask, "text/turtle").status == sparql_get(local, ask, "text/turtle").status == 406
+    assert (
+        sparql_get(remote, ask, "text/turtle").status == sparql_get(local, ask, "text/turtle").status == 406
+    )
     for method in ("PUT", "DELETE"):
         assert http(remote.url + "/store?default", data=b"", method=method).status == 403
 
@@ -183,11 +229,14 @@ def test_slow_replica_is_cut_at_the_time_limit(replicas, tmp_path: Path) -> None
 def test_error_page_replica_is_taken_out_and_queries_go_to_the_other(replicas, tmp_path: Path) -> None:
     port = int(replicas[0].query_url.split(":")[2].split("/")[0])
     proxy = FaultProxy(port)
-    server = start_front_end([proxy.url("/query"), replicas[1].query_url], tmp_path / "serve.log",
-                             "--timeout", str(TIME_LIMIT_S))
+    server = start_front_end(
+        [proxy.url("/query"), replicas[1].query_url], tmp_path / "serve.log", "--timeout", str(TIME_LIMIT_S)
+    )
     try:
         proxy.mode = "error"
-        answers = [sparql_get(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }} # {i}") for i in range(6)]
+        answers = [
+            sparql_get(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }} # {i}") for i in range(6)
+        ]
         assert [a.status for a in answers] == [200] * 6
         health = json.loads(server.get("/health").body)
         assert health["out_of_service"] == [proxy.url("/query")]
@@ -217,7 +266,9 @@ def test_replica_killed_mid_run(built, tmp_path: Path) -> None:
     try:
         for engine in engines:
             publish(built.store_path, engine.gsp_url, update_url=engine.update_url)
-        server = start_front_end([e.query_url for e in engines], tmp_path / "serve.log", "--timeout", str(TIME_LIMIT_S))
+        server = start_front_end(
+            [e.query_url for e in engines], tmp_path / "serve.log", "--timeout", str(TIME_LIMIT_S)
+        )
         answers, killed_at = load_while_killing(server, "/queries/drugs-by-target", engines[0].process.kill)
         assert_survived(answers, killed_at, in_flight=3)
         health = json.loads(server.get("/health").body)

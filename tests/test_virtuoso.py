@@ -11,7 +11,6 @@ from the local store, the query is listed with the reason in tests/data/virtuoso
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import pytest
@@ -56,8 +55,11 @@ def virtuosos(built, tmp_path_factory: pytest.TempPathFactory):
             directory = tmp_path_factory.mktemp(f"virtuoso{i}")
             engine = start_virtuoso(directory)
             engines.append(engine)
-            reports.append(publish(built.store_path, engine.gsp_url, update_url=engine.update_url,
-                                   credentials=CREDENTIALS))
+            reports.append(
+                publish(
+                    built.store_path, engine.gsp_url, update_url=engine.update_url, credentials=CREDENTIALS
+                )
+            )
             engines[-1] = checkpoint_and_restart_virtuoso(engine, directory)
         yield engines, reports
     finally:
@@ -72,18 +74,33 @@ def published(virtuosos):
 
 @pytest.fixture(scope="module")
 def local(built, tmp_path_factory: pytest.TempPathFactory):
-    server = start_server(built.store_path, tmp_path_factory.mktemp("local") / "serve.log",
-                          "--timeout", str(TIME_LIMIT_S), "--workers", "2", "--max-result-bytes", str(SIZE_LIMIT),
-                          env={"DMKG_CATALOGUE_DIR": "null"})
+    server = start_server(
+        built.store_path,
+        tmp_path_factory.mktemp("local") / "serve.log",
+        "--timeout",
+        str(TIME_LIMIT_S),
+        "--workers",
+        "2",
+        "--max-result-bytes",
+        str(SIZE_LIMIT),
+        env={"DMKG_CATALOGUE_DIR": "null"},
+    )
     yield server
     stop_server(server)
 
 
 @pytest.fixture(scope="module")
 def remote(virtuosos, tmp_path_factory: pytest.TempPathFactory):
-    server = start_front_end([e.query_url for e in virtuosos[0]], tmp_path_factory.mktemp("front") / "serve.log",
-                             "--timeout", str(TIME_LIMIT_S), "--max-result-bytes", str(SIZE_LIMIT),
-                             "--backend-timeout-param", "timeout")
+    server = start_front_end(
+        [e.query_url for e in virtuosos[0]],
+        tmp_path_factory.mktemp("front") / "serve.log",
+        "--timeout",
+        str(TIME_LIMIT_S),
+        "--max-result-bytes",
+        str(SIZE_LIMIT),
+        "--backend-timeout-param",
+        "timeout",
+    )
     yield server
     stop_server(server)
 
@@ -106,7 +123,10 @@ def test_publish_with_digest_auth_verifies_every_graph(built, published) -> None
 @pytest.mark.parametrize("query", load_catalogue(), ids=lambda q: q.name)
 def test_named_query_answers_as_the_local_store_or_the_difference_is_documented(query, local, remote) -> None:
     accept = {"Accept": "application/sparql-results+json, application/n-triples;q=0.9"}
-    ours, theirs = local.get(f"/queries/{query.name}", headers=accept), remote.get(f"/queries/{query.name}", headers=accept)
+    ours, theirs = (
+        local.get(f"/queries/{query.name}", headers=accept),
+        remote.get(f"/queries/{query.name}", headers=accept),
+    )
     assert ours.status == 200 and theirs.status == 200, theirs.text
     if ours.headers["content-type"] == "application/n-triples":
         same = triples(theirs.body, "application/n-triples") == triples(ours.body, "application/n-triples")
@@ -119,8 +139,10 @@ def test_named_query_answers_as_the_local_store_or_the_difference_is_documented(
 
 
 def test_literals_language_tags_and_order(local, remote) -> None:
-    query = ("SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label FILTER(isIRI(?s)) } "
-             "ORDER BY ?s ?label LIMIT 40")
+    query = (
+        "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label FILTER(isIRI(?s)) } "
+        "ORDER BY ?s ?label LIMIT 40"
+    )
     assert rows(get_sparql(remote, query).body) == rows(get_sparql(local, query).body)
 
 

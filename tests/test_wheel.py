@@ -44,8 +44,12 @@ def _environment() -> dict[str, str]:
 def test_the_wheel_is_not_the_checkout(installed: Path, tmp_path: Path) -> None:
     probe = "import kg.paths, server; print(kg.paths.QUERIES_DIR); print(server.__file__)"
     out = subprocess.run(
-        [str(installed / "python"), "-c", probe], cwd=tmp_path, env=_environment(),
-        check=True, capture_output=True, text=True,
+        [str(installed / "python"), "-c", probe],
+        cwd=tmp_path,
+        env=_environment(),
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     assert all("site-packages" in line and str(REPO) not in line for line in out), out
 
@@ -53,12 +57,29 @@ def test_the_wheel_is_not_the_checkout(installed: Path, tmp_path: Path) -> None:
 def test_installed_cli_lists_and_runs_named_queries(installed: Path, built, tmp_path: Path) -> None:
     env = _environment()
     listing = subprocess.run(
-        [str(installed / "dmkg"), "queries"], cwd=tmp_path, env=env, check=True, capture_output=True, text=True
+        [str(installed / "dmkg"), "queries"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     assert "treatment-timeline" in listing and "drug-summary" in listing
     answer = subprocess.run(
-        [str(installed / "dmkg"), "query", "drugs-by-target", "--format", "json", "--store", str(built.store_path)],
-        cwd=tmp_path, env=env, check=True, capture_output=True, text=True,
+        [
+            str(installed / "dmkg"),
+            "query",
+            "drugs-by-target",
+            "--format",
+            "json",
+            "--store",
+            str(built.store_path),
+        ],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     rows = json.loads(answer)["results"]["bindings"]
     assert any(row["drug"]["value"].endswith("/efalizumab") for row in rows)
@@ -69,9 +90,20 @@ def test_installed_server_serves_ui_catalogue_and_named_query(installed: Path, b
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [str(installed / "dmkg"), "serve", "--store", str(built.store_path), "--port", str(port),
-             "--workers", "2"],
-            cwd=tmp_path, env=_environment(), stdout=log, stderr=subprocess.STDOUT,
+            [
+                str(installed / "dmkg"),
+                "serve",
+                "--store",
+                str(built.store_path),
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+            ],
+            cwd=tmp_path,
+            env=_environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -92,7 +124,10 @@ def test_installed_server_serves_ui_catalogue_and_named_query(installed: Path, b
         assert "treatment-timeline" in names
         answer = http(url + "/queries/drugs-by-target", headers={"Accept": "application/sparql-results+json"})
         assert answer.status == 200
-        assert any(row["drug"]["value"].endswith("/efalizumab") for row in json.loads(answer.body)["results"]["bindings"])
+        assert any(
+            row["drug"]["value"].endswith("/efalizumab")
+            for row in json.loads(answer.body)["results"]["bindings"]
+        )
     finally:
         process.terminate()
         process.wait(15)
