@@ -51,6 +51,7 @@ RESULTS_XML = "application/sparql-results+xml"
 NTRIPLES = "application/n-triples"
 BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 PROBE_TIMEOUT_S = 2.0
+DATASET_TTL_S = 60.0
 # how much larger than MAX_RESULT_BYTES the engine's own serialisation may be before we stop reading
 RAW_FACTOR = 4
 
@@ -119,6 +120,7 @@ class RemoteEngine:
         self._turn = itertools.count()
         self._lock = threading.Lock()
         self._dataset: dict[str, list[str]] | None = None
+        self._dataset_at = 0.0
         self._closed = False
 
     # -- replicas ---------------------------------------------------------------------------------
@@ -168,8 +170,14 @@ class RemoteEngine:
 
     # -- the release's dataset ----------------------------------------------------------------------
     def dataset(self, deadline: float) -> dict[str, list[str]]:
-        """The protocol dataset of the published release: default-graph-uri and named-graph-uri values."""
-        if self._dataset is None:
+        """The protocol dataset of the published release: default-graph-uri and named-graph-uri values.
+
+        Read from the release manifest, and again every DATASET_TTL_S (a new publish may add or drop
+        graphs); while a re-read fails the last known dataset is kept.
+        """
+        if self._dataset is not None and time.monotonic() - self._dataset_at < DATASET_TTL_S:
+            return self._dataset
+        try:
             body = self._fetch(
                 f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?s ?p ?o }} }}",
                 NTRIPLES,
@@ -177,15 +185,20 @@ class RemoteEngine:
                 deadline,
                 max_bytes=16 * 1024 * 1024,
             )[0]
-            graphs = manifest_graphs(body)
-            if not graphs:
-                raise StoreUnavailableError(
-                    f"The backend holds no dmkg release (no graph <{RELEASE_GRAPH}>); publish one with "
-                    "`dmkg publish --to <its Graph Store URL>`."
-                )
-            named = sorted(g for g, kind in graphs.items() if kind == "named")
-            defaults = [g for g, kind in graphs.items() if kind == "default"] or named
-            self._dataset = {"default-graph-uri": defaults, "named-graph-uri": named}
+        except EndpointError:
+            if self._dataset is None:
+                raise
+            return self._dataset
+        graphs = manifest_graphs(body)
+        if not graphs:
+            raise StoreUnavailableError(
+                f"The backend holds no dmkg release (no graph <{RELEASE_GRAPH}>); publish one with "
+                "`dmkg publish --to <its Graph Store URL>`."
+            )
+        named = sorted(g for g, kind in graphs.items() if kind == "named")
+        defaults = [g for g, kind in graphs.items() if kind == "default"] or named
+        self._dataset = {"default-graph-uri": defaults, "named-graph-uri": named}
+        self._dataset_at = time.monotonic()
         return self._dataset
 
     # -- queries ------------------------------------------------------------------------------------
@@ -209,6 +222,8 @@ class RemoteEngine:
             }
         elif task.union_default_graph:  # no FROM of its own: the release's dataset
             dataset = self.dataset(deadline)
+            if "graph" not in sparql.lower():  # no GRAPH pattern: the named graphs cannot matter
+                dataset = {"default-graph-uri": dataset["default-graph-uri"]}
         else:
             dataset = {}
         accept = NTRIPLES if form == "graph" else RESULTS_XML
