@@ -32,10 +32,10 @@ from kg.publish import DEFAULT_GRAPH, publish
 EFALIZUMAB = "https://w3id.org/dmkg/id/efalizumab"
 QUERIES = {
     "point-lookup": f"SELECT ?p ?o WHERE {{ <{EFALIZUMAB}> ?p ?o }}",
-    "label-search": 'SELECT ?s ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l '
-                    'FILTER(CONTAINS(LCASE(STR(?l)), "cd")) }',
+    "label-search": "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+    'FILTER(CONTAINS(LCASE(STR(?l)), "cd")) }',
     "two-hop": "PREFIX dmkg: <https://w3id.org/dmkg/vocab/> SELECT ?drug ?t ?l WHERE { ?drug dmkg:hasTarget ?t . "
-               "?t <http://www.w3.org/2000/01/rdf-schema#label> ?l }",
+    "?t <http://www.w3.org/2000/01/rdf-schema#label> ?l }",
     "group-count": "SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c",
 }
 CONCURRENCY = (1, 8)
@@ -54,8 +54,9 @@ def _wait(url: str, timeout_s: float = 60) -> None:
 
 
 def _start(command: list[str], probe: str, log: Path) -> subprocess.Popen:
-    process = subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=REPO,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True
+    )
     try:
         _wait(probe)
     except RuntimeError:
@@ -75,8 +76,11 @@ def _stop(process: subprocess.Popen) -> None:
 def _oxigraph(work: Path, store: Path, name: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    process = _start([str(OXIGRAPH), "serve", "--location", str(work / name), "--bind", f"127.0.0.1:{port}"],
-                     base + "/query?" + urllib.parse.urlencode({"query": "ASK {}"}), work / f"{name}.log")
+    process = _start(
+        [str(OXIGRAPH), "serve", "--location", str(work / name), "--bind", f"127.0.0.1:{port}"],
+        base + "/query?" + urllib.parse.urlencode({"query": "ASK {}"}),
+        work / f"{name}.log",
+    )
     publish(store, base + "/store", update_url=base + "/update")
     return process, base + "/query"
 
@@ -94,15 +98,36 @@ def _cell(url: str, query: str, concurrency: int, seconds: float, work: Path) ->
     query_file = work / "query.rq"
     query_file.write_text(query, encoding="utf-8")
     done = subprocess.run(
-        [str(PYTHON), "-m", "benchmarks.loadgen", "--url", url, "--query-file", str(query_file),
-         "--concurrency", str(concurrency), "--requests", "2000", "--seconds", str(seconds), "--drain", "5"],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        [
+            str(PYTHON),
+            "-m",
+            "benchmarks.loadgen",
+            "--url",
+            url,
+            "--query-file",
+            str(query_file),
+            "--concurrency",
+            str(concurrency),
+            "--requests",
+            "2000",
+            "--seconds",
+            str(seconds),
+            "--drain",
+            "5",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     out = json.loads(done.stdout)
     answered = len(out["latencies_ms"])
     latencies = sorted(out["latencies_ms"]) or [float("nan")]
-    return {"rps": answered / out["wall_s"] if out["wall_s"] else 0.0, "errors": out["errors"] + out["cut_off"],
-            "p50_ms": latencies[len(latencies) // 2]}
+    return {
+        "rps": answered / out["wall_s"] if out["wall_s"] else 0.0,
+        "errors": out["errors"] + out["cut_off"],
+        "p50_ms": latencies[len(latencies) // 2],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
