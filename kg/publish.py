@@ -116,6 +116,14 @@ def manifest_graphs(ntriples: bytes) -> dict[str, str]:
     return kinds
 
 
+def manifest_release(ntriples: bytes) -> str | None:
+    """The release identifier a manifest names (a digest of the published graphs), if any."""
+    for triple in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
+        if triple.predicate.value == DCTERMS_IDENTIFIER:
+            return triple.object.value
+    return None
+
+
 def staging_name(graph: str) -> str:
     """The fixed staging name of a graph: a re-run of a failed publish overwrites its own leftovers."""
     return STAGING_BASE + hashlib.sha256(graph.encode()).hexdigest()[:16]

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import httpx
 import pyoxigraph as ox
 
-from kg.publish import RELEASE_GRAPH, manifest_graphs
+from kg.publish import RELEASE_GRAPH, manifest_graphs, manifest_release
 from kg.remote_http import Credentials, client, describe_failure, excerpt
 from server.bind_text import with_values
 from server.errors import (
@@ -121,6 +121,7 @@ class RemoteEngine:
         self._lock = threading.Lock()
         self._dataset: dict[str, list[str]] | None = None
         self._dataset_at = 0.0
+        self.release: str | None = None
         self._closed = False
 
     # -- replicas ---------------------------------------------------------------------------------
@@ -199,7 +200,13 @@ class RemoteEngine:
         defaults = [g for g, kind in graphs.items() if kind == "default"] or named
         self._dataset = {"default-graph-uri": defaults, "named-graph-uri": named}
         self._dataset_at = time.monotonic()
+        self.release = manifest_release(body)
         return self._dataset
+
+    @property
+    def store_path(self) -> str:
+        """What the server's caches key on (the local pool's store directory): the published release."""
+        return f"{' '.join(r.url for r in self.replicas)} release {self.release}"
 
     # -- queries ------------------------------------------------------------------------------------
     def run(self, task: QueryTask, timeout_s: float) -> QueryResult:

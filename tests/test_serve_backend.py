@@ -171,6 +171,27 @@ def test_descriptions_pages_ui_and_health(local, remote) -> None:
     assert health["status"] == "ok" and health["backends"] == 1
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/drugs",
+        "/search?q=efalizumab",
+        "/queries",
+        "/queries/drugs-by-target",
+        "/queries/treatment-timeline.csv",
+        "/id/efalizumab",
+        "/id/case",
+        "/pictures/mechanism/id/efalizumab.svg",
+    ],
+)
+def test_pages_and_pictures_are_the_same(path: str, local, remote) -> None:
+    headers = {"Accept": "text/html"}
+    ours, theirs = local.get(path, headers=headers), remote.get(path, headers=headers)
+    assert ours.status == 200, ours.text[:300]
+    assert theirs.status == 200 and theirs.headers["content-type"] == ours.headers["content-type"]
+    assert theirs.body.replace(remote.url.encode(), b"") == ours.body.replace(local.url.encode(), b"")
+
+
 # --- every safety stays on -----------------------------------------------------------------------------
 
 
