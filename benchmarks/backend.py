@@ -7,7 +7,8 @@ Usage (about 2 minutes; needs a built store, `dmkg build`)::
 Three set-ups over the same published release (``dmkg publish`` into each ``oxigraph serve``):
 ``oxigraph serve`` asked directly (the query carries ``FROM <…/graph/default>``, which is what the
 front end's ``default-graph-uri`` amounts to), ``dmkg serve --backend`` over that one server, and
-``dmkg serve --backend A --backend B`` over two. Every cell is one ``benchmarks.loadgen`` process
+``dmkg serve --backend A --backend B`` over two; ``dmkg serve --store`` over the same build gives the
+local store's figure for reference. Every cell is one ``benchmarks.loadgen`` process
 (keep-alive clients, bounded in requests and time); the figures are ratios of throughputs measured one
 after the other in this run, never absolute times from another run.
 """
@@ -85,9 +86,9 @@ def _oxigraph(work: Path, store: Path, name: str) -> tuple[subprocess.Popen, str
     return process, base + "/query"
 
 
-def _front(work: Path, backends: list[str], name: str) -> tuple[subprocess.Popen, str]:
+def _front(work: Path, backends: list[str], name: str, *extra: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    command = [str(PYTHON), "-m", "server", "--port", str(port), "--timeout", "30"]
+    command = [str(PYTHON), "-m", "server", "--port", str(port), "--timeout", "30", *extra]
     for url in backends:
         command += ["--backend", url]
     process = _start(command, f"http://127.0.0.1:{port}/health", work / f"{name}.log")
@@ -144,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         ox_a, url_a = _oxigraph(work, store, "oxigraph-a")
         ox_b, url_b = _oxigraph(work, store, "oxigraph-b")
         processes += [ox_a, ox_b]
+        local, local_url = _front(work, [], "local", "--store", str(store))
+        processes.append(local)
         one, one_url = _front(work, [url_a], "front-one")
         two, two_url = _front(work, [url_a, url_b], "front-two")
         processes += [one, two]
@@ -152,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             for c in CONCURRENCY:
                 results[f"{name} c={c}"] = {
                     "oxigraph": _cell(url_a, direct_query, c, args.seconds, work),
+                    "local": _cell(local_url, query, c, args.seconds, work),
                     "front-one": _cell(one_url, query, c, args.seconds, work),
                     "front-two": _cell(two_url, query, c, args.seconds, work),
                 }
@@ -172,15 +176,16 @@ def _report(results: dict[str, dict], seconds: float) -> str:
         f"{os.cpu_count()}, load average at the end: {os.getloadavg()[0]:.2f}).",
         "",
         "| query | oxigraph direct req/s | front end, 1 replica req/s | front end, 2 replicas req/s "
-        "| front/direct | 2 replicas/1 | p50 ms direct / front | errors |",
-        "|---|---:|---:|---:|---:|---:|---|---:|",
+        "| front/direct | 2 replicas/1 | dmkg serve --store req/s | p50 ms direct / front | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for cell, r in results.items():
-        ox, one, two = r["oxigraph"], r["front-one"], r["front-two"]
+        ox, one, two, local = r["oxigraph"], r["front-one"], r["front-two"], r["local"]
         lines.append(
             f"| {cell} | {ox['rps']:.0f} | {one['rps']:.0f} | {two['rps']:.0f} | "
-            f"{one['rps'] / ox['rps']:.2f} | {two['rps'] / one['rps']:.2f} | "
-            f"{ox['p50_ms']:.1f} / {one['p50_ms']:.1f} | {ox['errors'] + one['errors'] + two['errors']} |"
+            f"{one['rps'] / ox['rps']:.2f} | {two['rps'] / one['rps']:.2f} | {local['rps']:.0f} | "
+            f"{ox['p50_ms']:.1f} / {one['p50_ms']:.1f} | "
+            f"{ox['errors'] + one['errors'] + two['errors'] + local['errors']} |"
         )
     return "\n".join(lines) + "\n"
 
