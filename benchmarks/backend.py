@@ -35,8 +35,8 @@ QUERIES = {
     "point-lookup": f"SELECT ?p ?o WHERE {{ <{EFALIZUMAB}> ?p ?o }}",
     "label-search": "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l "
     'FILTER(CONTAINS(LCASE(STR(?l)), "cd")) }',
-    "two-hop": "PREFIX dmkg: <https://w3id.org/dmkg/vocab/> SELECT ?drug ?t ?l WHERE { ?drug dmkg:hasTarget ?t . "
-    "?t <http://www.w3.org/2000/01/rdf-schema#label> ?l }",
+    "two-hop": "PREFIX dmkg: <https://w3id.org/dmkg/vocab/> SELECT ?drug ?t ?l WHERE { "
+    "?drug dmkg:hasTarget ?t . ?t <http://www.w3.org/2000/01/rdf-schema#label> ?l }",
     "group-count": "SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c",
 }
 CONCURRENCY = (1, 8)
@@ -171,8 +171,8 @@ def _report(results: dict[str, dict], seconds: float) -> str:
     lines = [
         "# `dmkg serve --backend` vs `oxigraph serve` direct; two replicas vs one",
         "",
-        f"Written by `python -m benchmarks.backend --seconds {seconds:g}` (all cells in one run, one after the",
-        "other, on the seed build published into each `oxigraph serve`; cpus: "
+        f"Written by `python -m benchmarks.backend --seconds {seconds:g}` (all cells in one run, one after",
+        "the other, on the seed build published into each `oxigraph serve`; cpus: "
         f"{os.cpu_count()}, load average at the end: {os.getloadavg()[0]:.2f}).",
         "",
         "| query | oxigraph direct req/s | front end, 1 replica req/s | front end, 2 replicas req/s "
