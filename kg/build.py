@@ -19,7 +19,7 @@ import yaml
 from rdflib import Graph, URIRef
 
 from kg import ontology_release, search_index
-from kg.paths import RELEASE_FULL, SOURCES_DIR, build_dir, default_store, report_text
+from kg.paths import ONTOLOGY_DIR, RELEASE_FULL, SOURCES_DIR, build_dir, default_store, report_text
 from kg.quotes import check_letter_quotes
 from kg.read_sources import SourceError, line_of, read_sources
 from kg.shacl import check_shapes
@@ -27,6 +27,7 @@ from kg.store import load_store, write_nquads
 from kg.transform import TransformError, build_dataset
 from kg.validate import validate_release_files
 from kg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, RDF
+from kg.workspace import WorkspaceBusy, workspace
 
 
 class BuildError(RuntimeError):
@@ -81,7 +82,20 @@ def build(
     write_release: bool = True,
     progress: Progress = lambda step: None,
 ) -> BuildReport:
-    """Build everything; raise SourceError or BuildError (nothing written) when an input is at fault."""
+    """Build everything; raise SourceError or BuildError (nothing written) when an input is at fault.
+
+    The build owns its build directory meanwhile (one build at a time); what a killed build left
+    behind is removed first, and child JVMs die with the build (kg/workspace.py, kg/children.py).
+    """
+    link = store_link or default_store()
+    try:
+        with workspace(build_dir(), (link.parent,), (ONTOLOGY_DIR,)):
+            return _build(sources_dir, link, write_release, progress)
+    except WorkspaceBusy as exc:
+        raise BuildError(str(exc)) from None
+
+
+def _build(sources_dir: Path, store_link: Path, write_release: bool, progress: Progress) -> BuildReport:
     report = BuildReport()
     started: dict[str, float] = {}
 
@@ -152,12 +166,11 @@ def build(
     lines += _default_graph_lines(lines)
     out = build_dir()
     out.mkdir(parents=True, exist_ok=True)
-    target = load_store(write_nquads(lines, out / "dmkg.nq"), store_link or default_store(),
-                        sidecar=search_index.build_for_store)
+    target = load_store(write_nquads(lines, out / "dmkg.nq"), store_link, sidecar=search_index.build_for_store)
     if write_release:
         for path, data in files.items():
             if not path.exists() or path.read_bytes() != data:
-                tmp_path = path.with_suffix(path.suffix + ".tmp")
+                tmp_path = path.with_suffix(f"{path.suffix}.{os.getpid()}.tmp")
                 tmp_path.write_bytes(data)
                 os.replace(tmp_path, path)
     done("write store")

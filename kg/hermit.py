@@ -16,6 +16,7 @@ from pathlib import Path
 import owlready2
 import pyoxigraph as ox
 
+from kg.children import bind_owlready2_children
 from kg.qc import read_release_file
 
 OWL_THING = "http://www.w3.org/2002/07/owl#Thing"
@@ -86,6 +87,7 @@ def reason_store(store: ox.Store, path: Path) -> ReasoningResult:
     asserted_parents = {c.iri: set(_named(c.is_a)) for c in classes}
     asserted_types = {i.iri: set(_named(i.is_a)) for i in individuals}
     labels = {e.iri: str(e.label.first()) for e in [*classes, *individuals] if e.label}
+    bind_owlready2_children()  # HermiT's JVM dies with us, even on kill -9
     try:
         owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
     except owlready2.OwlReadyInconsistentOntologyError as exc:

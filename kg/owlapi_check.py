@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from kg.children import DieWithParent
 from kg.paths import ONTOLOGY_DIR, build_dir
 
 CHECKER_SOURCE = ONTOLOGY_DIR / "checker" / "OntologyCheck.java"
@@ -145,6 +146,7 @@ def ensure_checker_compiled() -> Path:
         capture_output=True,
         text=True,
         check=False,
+        preexec_fn=DieWithParent(),
     )
     if out.returncode != 0:
         raise CheckerUnavailable(f"javac failed on {CHECKER_SOURCE}:\n{out.stderr}")
@@ -164,6 +166,7 @@ def run_owlapi_check(paths: list[Path]) -> list[OwlApiResult]:
         text=True,
         check=False,
         timeout=600,
+        preexec_fn=DieWithParent(),  # a killed build must not leave a JVM running
     )
     if out.returncode != 0:
         raise RuntimeError(f"OWL API checker crashed (exit {out.returncode}):\n{out.stderr[-4000:]}")

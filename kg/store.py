@@ -2,7 +2,8 @@
 
 Each build loads into a fresh directory `build/stores/<digest>` and then swaps the `build/store`
 symlink with one atomic rename, so a failed or interrupted build leaves the previous store in place
-and a running server keeps reading a complete store.
+and a running server keeps reading a complete store. Old stores are pruned, except those a running
+server holds a lease on (kg/lease.py): a served store is never deleted.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from kg import lease
 
 
 def write_nquads(lines: list[str], path: Path) -> Path:
@@ -81,13 +84,16 @@ def _swap_link(link: Path, target: Path) -> None:
 
 
 def _prune(stores: Path, keep: set[Path | None]) -> None:
-    """Keep the new store and the one it replaced (a running server may still read it), each with its
-    sidecar files (``<digest>.*``); drop the rest."""
+    """Keep the new store, the one it replaced and every store a running server holds a lease on (kg/lease.py),
+    each with its sidecar files (``<digest>.*``); drop the rest."""
     kept = {path.name for path in keep if path is not None}
     for old in stores.iterdir():
-        if old.name.startswith("."):
+        if old.name.startswith(".") or not old.is_dir() or old.resolve() in keep:
             continue
-        if old.is_dir() and old.resolve() not in keep:
+        if lease.in_use(old):
+            kept.add(old.name)
+        else:
             shutil.rmtree(old, ignore_errors=True)
-        elif old.is_file() and old.name.split(".", 1)[0] not in kept:
+    for old in stores.iterdir():
+        if old.is_file() and not old.name.startswith(".") and old.name.split(".", 1)[0] not in kept:
             old.unlink(missing_ok=True)

@@ -15,8 +15,13 @@ DEFAULTS: dict[str, object] = {
     "STORE_PATH": None,
     # minted IRIs are BASE_IRI + request path, e.g. https://w3id.org/dmkg/id/drug/efalizumab
     "BASE_IRI": "https://w3id.org/dmkg",
-    # hard limit per query, wall clock, including the wait for a free worker
+    # hard limit per query, wall clock, from the moment a worker has it
     "QUERY_TIMEOUT_S": 30.0,
+    # how long a request may wait for a free worker before it is refused (503, Retry-After)
+    "QUERY_QUEUE_WAIT_S": 30.0,
+    # memory a query may take in its worker beyond what the worker holds with the store open (RLIMIT_AS);
+    # a query past it is stopped with 503; 0: no limit
+    "QUERY_MEMORY_MB": 1024,
     # long-lived worker processes holding Store.read_only(STORE_PATH); a timed-out one is killed and replaced
     "QUERY_WORKERS": max(2, os.cpu_count() or 2),
     # a result larger than this is refused with 413 (never silently truncated)
@@ -26,6 +31,9 @@ DEFAULTS: dict[str, object] = {
     "MAX_URL_LENGTH": 64 * 1024,
     # deepest bracket nesting accepted; pyoxigraph's parser overflows its stack at a few thousand
     "MAX_NESTING_DEPTH": 128,
+    # most operators and keywords (&&, !, /, |, MINUS, BIND, …) a query may have: each is a node of its
+    # syntax tree, and pyoxigraph recurses over that tree (it crashed at ~3 000 MINUS or BIND)
+    "MAX_QUERY_OPERATORS": 1000,
     # SERVICE / LOAD targets that may be contacted; empty = no outbound request, ever
     "ALLOWED_REMOTE_ENDPOINTS": [],
     # SPARQL Update and Graph Store writes: off unless enabled *and* a bearer token is set

@@ -70,7 +70,15 @@ class ServerBusyError(EndpointError):
 
 
 class WorkerCrashError(EndpointError):
-    status = 500
+    """A worker died on a request for a reason not known to be the query's fault: try again later."""
+
+    status = 503
+
+
+class MemoryLimitError(EndpointError):
+    """The query needed more memory than the per-worker limit (QUERY_MEMORY_MB)."""
+
+    status = 503
 
 
 class StoreUnavailableError(EndpointError):

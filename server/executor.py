@@ -2,10 +2,13 @@
 
 Why processes: pyoxigraph has no timeout and an evaluation blocks inside ``Store.query`` (no thread
 can stop it), and a pathological query can crash the evaluating process. A worker that passes its
-deadline is killed and replaced; a worker that dies is replaced; the web process never runs a query.
-Why long-lived: opening the store and forking per query costs far more than a heavy query's overhead
-on a warm worker. Results are serialised by pyoxigraph inside the worker, straight to bytes, up to
-``max_bytes`` — so the client gets either the complete result or a clear error, never a cut-off body.
+deadline is killed and replaced; a worker that dies is replaced and the client is told why (stack
+overflow: 400; memory limit: 503); the web process never runs a query. Why long-lived: opening the
+store and forking per query costs far more than a heavy query's overhead on a warm worker.
+
+The pool also follows the store: when ``dmkg build`` swaps the store link, a full set of workers is
+started on the new store in the background and swapped in at once (no request fails or waits), and
+the old store stays leased (kg/lease.py: never pruned) until its last worker has finished.
 """
 
 from __future__ import annotations
@@ -24,54 +27,36 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from flask import Flask, current_app
-from pyoxigraph import (
-    Literal,
-    NamedNode,
-    QueryBoolean,
-    QueryResultsFormat,
-    QueryTriples,
-    RdfFormat,
-    Store,
-    Variable,
-)
 
+from kg.lease import Lease
 from server.errors import (
     BadRequestError,
     EndpointError,
+    MemoryLimitError,
     QueryTimeoutError,
     ResultTooLargeError,
     ServerBusyError,
     StoreUnavailableError,
     WorkerCrashError,
 )
+from server.worker import SPOOL_THRESHOLD, QueryTask, stderr_path, worker_main, writer_main
+
+__all__ = ["SPOOL_THRESHOLD", "QueryResult", "QueryTask", "WorkerPool", "get_pool", "init_app"]
 
 log = logging.getLogger("dmkg.server")
 
 _START_TIMEOUT_S = 60.0
-
-
-@dataclass(frozen=True)
-class QueryTask:
-    """Everything a worker needs to evaluate and serialise one query (picklable)."""
-
-    sparql: str
-    results_type: str | None = "application/sparql-results+json"  # for SELECT/ASK; None = not acceptable
-    graph_type: str | None = "text/turtle"  # for CONSTRUCT/DESCRIBE; None = not acceptable
-    # the request's dataset (default-graph-uri / named-graph-uri); None: not named by the request
-    default_graphs: tuple[str, ...] | None = None
-    named_graphs: tuple[str, ...] | None = None
-    substitutions: Mapping[str, NamedNode | Literal] = field(default_factory=dict)
-    max_bytes: int = 64 * 1024 * 1024
-
-
-# results larger than this travel through a temporary file instead of the pipe, and are streamed
-# from that file to the client in blocks: the web process never holds a large result in memory
-SPOOL_THRESHOLD = 1024 * 1024
+_FOLLOW_EVERY_S = 1.0  # how often a request may look whether the store link moved
+# a worker whose resident memory grew this far past its start is replaced after its query: memory
+# returns to the baseline after every spike (the allocator keeps freed memory otherwise)
+_RECYCLE_GROWTH_BYTES = 256 * 1024 * 1024
+_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass(frozen=True)
@@ -94,124 +79,6 @@ class QueryResult:
             os.unlink(self.path)
 
 
-class _ResultTooLarge(Exception):
-    pass
-
-
-class _CappedSink:
-    """A write-only file for pyoxigraph's serialisers that refuses to grow past ``limit`` bytes and
-    moves to a file in ``spool_dir`` once past SPOOL_THRESHOLD."""
-
-    def __init__(self, limit: int, spool_dir: str | None = None) -> None:
-        self.limit = limit
-        self.spool_dir = spool_dir
-        self.size = 0
-        self.chunks: list[bytes] = []
-        self.file = None
-        self.path: str | None = None
-
-    def write(self, data: bytes) -> int:
-        self.size += len(data)
-        if self.size > self.limit:
-            raise _ResultTooLarge()
-        if self.file is None and self.spool_dir and self.size > SPOOL_THRESHOLD:
-            fd, self.path = tempfile.mkstemp(prefix=f"{os.getpid()}-", dir=self.spool_dir)
-            self.file = os.fdopen(fd, "wb")
-            self.file.writelines(self.chunks)
-            self.chunks = []
-        if self.file is not None:
-            self.file.write(data)
-        else:
-            self.chunks.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def finish(self) -> tuple[bytes, str | None]:
-        if self.file is not None:
-            self.file.close()
-        return b"".join(self.chunks), self.path
-
-    def discard(self) -> None:
-        if self.file is not None:
-            self.file.close()
-            os.unlink(self.path)
-
-
-def _evaluate(store: Store, task: QueryTask, spool_dir: str | None = None) -> tuple:
-    """Run one task inside a worker; returns a picklable ("ok", ...) or ("error", kind, message) tuple."""
-    started = time.perf_counter()
-    options: dict = {}
-    if task.default_graphs is not None or task.named_graphs is not None:
-        options["default_graph"] = [NamedNode(g) for g in task.default_graphs or ()]
-        options["named_graphs"] = [NamedNode(g) for g in task.named_graphs or ()]
-    if task.substitutions:
-        options["substitutions"] = {Variable(k): v for k, v in task.substitutions.items()}
-    try:
-        result = store.query(task.sparql, **options)
-        if isinstance(result, QueryTriples):
-            form, media_type = "graph", task.graph_type
-        elif isinstance(result, QueryBoolean):
-            form, media_type = "ask", task.results_type
-        else:
-            form, media_type = "select", task.results_type
-        if media_type is None:
-            return ("error", "not_acceptable", form)
-        if form == "graph":
-            fmt: RdfFormat | QueryResultsFormat = RdfFormat.from_media_type(media_type)
-        else:
-            fmt = QueryResultsFormat.from_media_type(media_type)
-        sink = _CappedSink(task.max_bytes, spool_dir)
-        try:
-            result.serialize(sink, fmt)
-        except BaseException:
-            sink.discard()
-            raise
-    except SyntaxError as error:
-        return ("error", "syntax", str(error))
-    except _ResultTooLarge:
-        return ("error", "too_large", str(task.max_bytes))
-    except Exception as error:  # evaluation errors: the message is oxigraph's, safe to show
-        return ("error", "evaluation", f"{type(error).__name__}: {error}")
-    elapsed = (time.perf_counter() - started) * 1000
-    body, path = sink.finish()
-    return ("ok", body, fmt.media_type, form, elapsed, path, sink.size)
-
-
-def _worker_main(store_path: str, conn: Connection, spool_dir: str | None = None) -> None:
-    """A worker's life: open the store, say ready, then evaluate tasks until the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it closes our pipe
-    try:
-        store = Store.read_only(store_path)
-    except Exception as error:
-        conn.send(("fatal", f"cannot open the store at {store_path}: {error}"))
-        return
-    conn.send(("ready",))
-    while True:
-        try:
-            task = pickle.loads(conn.recv_bytes())
-        except (EOFError, OSError):
-            return
-        conn.send_bytes(pickle.dumps(_evaluate(store, task, spool_dir), pickle.HIGHEST_PROTOCOL))
-
-
-def _writer_main(store_path: str, sparql: str, conn: Connection) -> None:
-    """A one-shot writer: the store is opened writable only for the duration of one update."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        store = Store(store_path)
-        store.update(sparql)
-        store.flush()
-    except SyntaxError as error:
-        conn.send(("error", "syntax", str(error)))
-        return
-    except Exception as error:
-        conn.send(("error", "evaluation", f"{type(error).__name__}: {error}"))
-        return
-    conn.send(("ok",))
-
-
 _READABLE = select.POLLIN | select.POLLHUP | select.POLLERR
 
 
@@ -219,7 +86,9 @@ _READABLE = select.POLLIN | select.POLLHUP | select.POLLERR
 class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: Connection
-    generation: int = 0
+    generation: int
+    store_path: str
+    start_rss: int = 0
     # one poll object per worker, made once: waiting for a reply is then a single poll(2) call
     # (Connection.poll builds a new selector on every call)
     poller: select.poll = field(default_factory=select.poll)
@@ -231,37 +100,88 @@ class _Worker:
         """True when the reply (or the worker's death: EOF) is ready to read within ``timeout_s``."""
         return bool(self.poller.poll(max(timeout_s, 0.0) * 1000))
 
+    def rss(self) -> int:
+        try:
+            with open(f"/proc/{self.process.pid}/statm", "rb") as handle:
+                return int(handle.read().split()[1]) * _PAGE
+        except (OSError, IndexError, ValueError):
+            return 0
+
+
+class _KnownSlow:
+    """Query texts that recently hit the time or memory limit (bounded, most recent kept)."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self._keys: OrderedDict[int, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(task: QueryTask) -> int:
+        return hash((" ".join(task.sparql.split()), task.default_graphs, task.named_graphs,
+                     tuple(sorted((k, str(v)) for k, v in task.substitutions.items()))))  # fmt: skip
+
+    def add(self, key: int) -> None:
+        with self._lock:
+            self._keys[key] = None
+            self._keys.move_to_end(key)
+            while len(self._keys) > self.capacity:
+                self._keys.popitem(last=False)
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._keys
+
 
 class WorkerPool:
-    """A fixed number of query workers; ``run`` lends one to a request and enforces the deadline."""
+    """A fixed number of query workers; ``run`` lends one to a request and enforces the deadline.
 
-    def __init__(self, store_path: str, size: int) -> None:
-        # resolved once: `dmkg build` swaps the build/store symlink, and every worker (replacements too)
-        # must serve the same build until the server is restarted
+    A request waits up to ``queue_wait_s`` for a free worker (then 503 busy); the time limit counts
+    from the moment a worker has the query. Queries that recently hit a limit may occupy at most
+    ``size - 1`` workers at once, so that they cannot starve the ordinary ones.
+    """
+
+    def __init__(
+        self, store_path: str, size: int, *, memory_mb: float | None = None, queue_wait_s: float = 30.0
+    ) -> None:
+        self.link_path = store_path  # `dmkg build` swaps this link; the pool follows it
         self.store_path = os.path.realpath(store_path)
         self.spool_dir = tempfile.mkdtemp(prefix="dmkg-results-")
+        self.log_dir = tempfile.mkdtemp(prefix="dmkg-workers-")  # each worker's stderr
         self.size = size
+        self.memory_bytes = int(memory_mb * 1024 * 1024) if memory_mb else None
+        self.queue_wait_s = queue_wait_s
         self.replaced = 0
+        self.switches = 0
         self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["server.executor"])
+        self._ctx.set_forkserver_preload(["server.worker"])
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._closed = False
         self._lock = threading.Lock()
         self._writer_lock = threading.Lock()
-        self.generation = 0  # bumped by an update: older workers may hold a stale view of the store
+        self.generation = 0  # bumped by an update or a store switch: older workers are stale
+        self._live: Counter[int] = Counter()  # workers alive or starting, per generation
+        self._users: Counter[str] = Counter()  # workers alive or starting, per store path
+        self._leases: dict[str, Lease | None] = {}
+        self._known_slow = _KnownSlow()
+        self._slow_slots = threading.BoundedSemaphore(max(1, size - 1))
+        self._next_follow = 0.0
+        self._switching = False
+        self._failed_target: str | None = None
+        self._hold(self.store_path)
         try:
             for _ in range(size):
-                self._idle.put(self._start_worker())
+                self._idle.put(self._new_worker(self.store_path, self.generation))
         except BaseException:
             self.close()
             raise
 
-    def _start_worker(self) -> _Worker:
-        generation = self.generation  # read before the store is opened: the worker sees at least this
+    # --- workers -------------------------------------------------------------------------------
+
+    def _start_process(self, path: str, generation: int) -> _Worker:
         parent_conn, child_conn = self._ctx.Pipe()
         process = self._ctx.Process(
-            target=_worker_main,
-            args=(self.store_path, child_conn, self.spool_dir),
+            target=worker_main,
+            args=(path, child_conn, self.spool_dir, self.memory_bytes, self.log_dir),
             name="dmkg-query-worker",
             daemon=True,
         )
@@ -276,29 +196,71 @@ class WorkerPool:
             hello = ("fatal", "a query worker died while opening the store")
         if hello[0] != "ready":
             process.join(5)
+            self._forget_files(process.pid)
             raise StoreUnavailableError(hello[1])
-        return _Worker(process, parent_conn, generation)
+        worker = _Worker(process, parent_conn, generation, path)
+        worker.start_rss = worker.rss()
+        return worker
 
-    def _discard(self, worker: _Worker, replace: bool = True) -> None:
-        """Kill a worker (timed out, dead or stale); by default start its replacement in the background."""
+    def _reserve(self, path: str, generation: int) -> None:
+        with self._lock:
+            self._live[generation] += 1
+            self._users[path] += 1
+
+    def _unreserve(self, path: str, generation: int) -> None:
+        with self._lock:
+            self._live[generation] -= 1
+            self._users[path] -= 1
+            unused = self._users[path] <= 0 and path != self.store_path
+        if unused:
+            self._release(path)
+
+    def _new_worker(self, path: str, generation: int) -> _Worker:
+        """Start a worker now (counted from the start, so that top-ups never overshoot)."""
+        self._reserve(path, generation)
+        try:
+            return self._start_process(path, generation)
+        except BaseException:
+            self._unreserve(path, generation)
+            raise
+
+    def _discard(self, worker: _Worker, top_up: bool = True) -> None:
+        """Kill a worker (timed out, dead or stale); by default bring the pool back to its size."""
         worker.process.kill()
         worker.process.join(5)
         worker.conn.close()
-        for partial in glob.glob(os.path.join(self.spool_dir, f"{worker.process.pid}-*")):
-            os.unlink(partial)  # a result it was spooling when it was stopped
-        if replace:
-            self._spawn_replacement()
+        self._forget_files(worker.process.pid)
+        self._unreserve(worker.store_path, worker.generation)
+        if top_up:
+            self._top_up()
 
-    def _spawn_replacement(self) -> None:
-        if not self._closed:
-            threading.Thread(target=self._replace, name="dmkg-worker-replacer", daemon=True).start()
+    def _forget_files(self, pid: int | None) -> None:
+        for leftover in glob.glob(os.path.join(self.spool_dir, f"{pid}-*")):
+            os.unlink(leftover)  # a result it was spooling when it was stopped
+        if pid is not None:
+            Path(stderr_path(self.log_dir, pid)).unlink(missing_ok=True)
 
-    def _replace(self) -> None:
+    def _top_up(self) -> None:
+        """Start replacements in the background until the current generation has ``size`` workers."""
+        with self._lock:
+            if self._closed:
+                return
+            generation, path = self.generation, self.store_path
+            missing = self.size - self._live[generation]
+            self._live[generation] += max(missing, 0)
+            self._users[path] += max(missing, 0)
+        for _ in range(missing):
+            threading.Thread(
+                target=self._replace, args=(path, generation), name="dmkg-worker-replacer", daemon=True
+            ).start()
+
+    def _replace(self, path: str, generation: int) -> None:
+        """Start one reserved worker; keep trying (a transient failure must not shrink the pool)."""
         delay = 0.1
-        while not self._closed:
+        while not self._closed and generation == self.generation:
             try:
-                worker = self._start_worker()
-            except Exception as error:  # keep trying: a transient failure must not shrink the pool forever
+                worker = self._start_process(path, generation)
+            except Exception as error:
                 log.error("could not start a replacement query worker: %s", error)
                 time.sleep(delay)
                 delay = min(delay * 2, 10.0)
@@ -307,6 +269,18 @@ class WorkerPool:
                 self.replaced += 1
             self._give_back(worker)
             return
+        self._unreserve(path, generation)
+        self._top_up()
+
+    def _give_back(self, worker: _Worker) -> None:
+        """Return a worker to the pool; stop it if the pool was closed or it serves an old generation."""
+        if self._closed or worker.generation != self.generation:
+            self._discard(worker, top_up=not self._closed)
+        elif worker.rss() - worker.start_rss > _RECYCLE_GROWTH_BYTES:
+            log.info("query worker %s grew past its memory baseline; replaced", worker.process.pid)
+            self._discard(worker)
+        else:
+            self._idle.put(worker)
 
     def _acquire(self, deadline: float) -> _Worker:
         while True:
@@ -315,27 +289,44 @@ class WorkerPool:
                 worker = self._idle.get(timeout=max(remaining, 0.001))
             except queue.Empty:
                 raise ServerBusyError(
-                    f"All {self.size} query workers stayed busy for the whole time limit; try again later.",
+                    f"All {self.size} query workers stayed busy for {self.queue_wait_s:g} s; try again later.",
                     {"Retry-After": "5"},
                 ) from None
             # no per-request liveness check (a waitpid): a worker that died while idle is found when
             # the task cannot be sent to it (run() then takes another worker; the task never ran)
             if worker.generation == self.generation:
                 return worker
-            self._discard(worker, replace=False)  # opened before the last update: reopen now
-            try:
-                return self._start_worker()
-            except EndpointError:
-                self._spawn_replacement()
-                raise
+            self._discard(worker)  # opened before the last update or store switch
 
-    def run(self, task: QueryTask, timeout_s: float) -> QueryResult:
-        """Evaluate ``task`` within ``timeout_s`` (wait for a worker included) or raise an EndpointError."""
+    # --- queries -------------------------------------------------------------------------------
+
+    def run(self, task: QueryTask, timeout_s: float, wait_s: float | None = None) -> QueryResult:
+        """Evaluate ``task`` within ``timeout_s`` once a worker has it (waiting for one at most ``wait_s``,
+        by default the pool's queue budget), or raise an EndpointError."""
         if self._closed:
             raise StoreUnavailableError("the server is shutting down")
-        deadline = time.monotonic() + timeout_s
+        self._follow_store()
+        wait_deadline = time.monotonic() + (self.queue_wait_s if wait_s is None else wait_s)
+        key = _KnownSlow.key(task)
+        slot = None
+        if key in self._known_slow:
+            slot = self._slow_slots
+            if not slot.acquire(timeout=max(wait_deadline - time.monotonic(), 0)):
+                raise ServerBusyError(
+                    "This query recently hit the server's limits and copies of it already occupy the "
+                    "workers it may use; try again later.",
+                    {"Retry-After": "5"},
+                )
+        try:
+            return self._run(task, timeout_s, wait_deadline, key)
+        finally:
+            if slot is not None:
+                slot.release()
+
+    def _run(self, task: QueryTask, timeout_s: float, wait_deadline: float, key: int) -> QueryResult:
         payload = pickle.dumps(task, pickle.HIGHEST_PROTOCOL)
-        worker: _Worker | None = self._send(payload, deadline)
+        worker: _Worker | None = self._send(payload, wait_deadline)
+        deadline = time.monotonic() + timeout_s
         try:
             if not worker.wait_reply(deadline - time.monotonic()):
                 log.warning(
@@ -343,6 +334,7 @@ class WorkerPool:
                 )
                 self._discard(worker)
                 worker = None
+                self._known_slow.add(key)
                 raise QueryTimeoutError(
                     f"Query timed out: it ran longer than the limit of {timeout_s:g} s and was stopped. "
                     "Narrow it (LIMIT, more specific patterns) or ask the operator for a longer limit.",
@@ -350,18 +342,49 @@ class WorkerPool:
                 )
             reply = pickle.loads(worker.conn.recv_bytes())
         except (EOFError, OSError):
-            if worker is not None:
-                log.error("query worker %s died (exit code %s)", worker.process.pid, worker.process.exitcode)
-                self._discard(worker)
-                worker = None
-            raise WorkerCrashError(
-                "The query worker died while evaluating this query (it was replaced); "
-                "the query may be too deeply nested or too large."
-            ) from None
+            if worker is None:
+                raise
+            error = self._death(worker)
+            worker = None
+            self._known_slow.add(key)
+            raise error from None
         finally:
             if worker is not None:
                 self._give_back(worker)
-        return _reply_to_result(reply, task)
+        if reply[0] == "error" and reply[1] == "memory":
+            self._known_slow.add(key)
+        return _reply_to_result(reply, self._memory_message())
+
+    def _death(self, worker: _Worker) -> EndpointError:
+        """Replace a worker that died on a query, and say why, from its exit signal and last words."""
+        worker.process.join(5)
+        code = worker.process.exitcode
+        try:
+            with open(stderr_path(self.log_dir, worker.process.pid), "rb") as handle:
+                handle.seek(max(0, os.fstat(handle.fileno()).st_size - 4096))
+                last_words = handle.read().decode("utf-8", "replace")
+        except OSError:
+            last_words = ""
+        log.error("query worker %s died (exit code %s): %s", worker.process.pid, code, last_words[-300:])
+        self._discard(worker)
+        if "memory allocation of" in last_words or "MemoryError" in last_words:
+            return MemoryLimitError(self._memory_message())
+        if code == -signal.SIGSEGV:
+            return BadRequestError(
+                "Query refused: evaluating it overflowed the query worker's stack (its syntax tree is too "
+                "deep or too large); the worker was replaced. Simplify the query."
+            )
+        return WorkerCrashError(
+            f"The query worker died while evaluating this query (exit code {code}); it was replaced. "
+            "Try again; if it happens again, the query is the cause."
+        )
+
+    def _memory_message(self) -> str:
+        limit = f"{self.memory_bytes / 1048576:g} MiB" if self.memory_bytes else "the machine's memory"
+        return (
+            f"The query needed more memory than the limit of {limit} per query worker and was stopped. "
+            "Narrow it (fewer unbound patterns, LIMIT) or ask the operator for a higher limit."
+        )
 
     def _send(self, payload: bytes, deadline: float) -> _Worker:
         """Hand an encoded task to an idle worker; the worker, which now owns the task.
@@ -379,14 +402,85 @@ class WorkerPool:
                 self._discard(worker)
         raise WorkerCrashError("Every query worker had died; they are being replaced. Try again shortly.")
 
-    def _give_back(self, worker: _Worker) -> None:
-        """Return a worker to the pool, or stop it if the pool has been closed meanwhile."""
-        if self._closed:
-            self._discard(worker, replace=False)
-        else:
+    # --- following the store link --------------------------------------------------------------
+
+    def _follow_store(self) -> None:
+        """At most once a second: if the store link points elsewhere, switch to it in the background."""
+        now = time.monotonic()
+        if now < self._next_follow or self._switching:
+            return
+        self._next_follow = now + _FOLLOW_EVERY_S
+        target = os.path.realpath(self.link_path)
+        if target in (self.store_path, self._failed_target) or not os.path.isdir(target):
+            return
+        with self._lock:
+            if self._switching:
+                return
+            self._switching = True
+        threading.Thread(target=self._switch, args=(target,), name="dmkg-store-switch", daemon=True).start()
+
+    def _switch(self, target: str) -> None:
+        """Start a full set of workers on ``target``, then swap them in; the old ones retire when idle."""
+        try:
+            with self._writer_lock:
+                self._hold(target)
+                generation = self.generation + 1
+                fresh: list[_Worker] = []
+                try:
+                    for _ in range(self.size):
+                        fresh.append(self._new_worker(target, generation))
+                except EndpointError as error:
+                    log.error("staying on %s: cannot serve the new store %s: %s", self.store_path, target, error)
+                    self._failed_target = target
+                    for worker in fresh:
+                        self._discard(worker, top_up=False)
+                    self._release(target)
+                    return
+                with self._lock:
+                    old_path, self.store_path, self.generation = self.store_path, target, generation
+                    self.switches += 1
+                for worker in fresh:
+                    self._idle.put(worker)
+                self._drain_stale()
+                with self._lock:
+                    unused = self._users[old_path] <= 0
+                if unused:
+                    self._release(old_path)
+                log.info("now serving %s (was %s)", target, old_path)
+        finally:
+            self._switching = False
+
+    def _drain_stale(self) -> None:
+        keep = []
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if worker.generation == self.generation:
+                keep.append(worker)
+            else:
+                self._discard(worker, top_up=False)
+        for worker in keep:
             self._idle.put(worker)
 
-    def update(self, sparql: str, timeout_s: float) -> None:
+    def _hold(self, path: str) -> None:
+        if path in self._leases:
+            return
+        try:
+            self._leases[path] = Lease(Path(path))
+        except OSError as error:  # a read-only parent directory: serve without a lease
+            log.warning("no lease on %s (%s): a build may prune it while it is served", path, error)
+            self._leases[path] = None
+
+    def _release(self, path: str) -> None:
+        held = self._leases.pop(path, None)
+        if held is not None:
+            held.release()
+
+    # --- updates -------------------------------------------------------------------------------
+
+    def update(self, sparql: str, timeout_s: float, base_iri: str | None = None) -> None:
         """Apply a SPARQL Update in a one-shot writer process, with no reader open meanwhile.
 
         oxigraph calls reading a store that another process writes undefined behaviour, so the update
@@ -411,15 +505,15 @@ class WorkerPool:
             with self._lock:
                 self.generation += 1  # any replacement started before now is stale
             for worker in held:
-                self._discard(worker, replace=False)
+                self._discard(worker, top_up=False)
             try:
-                reply = self._write(sparql, deadline)
+                reply = self._write(sparql, deadline, base_iri)
             finally:
                 for _ in held:
                     try:
-                        self._idle.put(self._start_worker())
+                        self._idle.put(self._new_worker(self.store_path, self.generation))
                     except EndpointError:
-                        self._spawn_replacement()
+                        self._top_up()
         finally:
             self._writer_lock.release()
         if reply is None:
@@ -429,11 +523,14 @@ class WorkerPool:
                 raise BadRequestError(f"Update syntax error: {reply[2]}")
             raise EndpointError(f"Update failed: {reply[2]}")
 
-    def _write(self, sparql: str, deadline: float) -> tuple | None:
+    def _write(self, sparql: str, deadline: float, base_iri: str | None) -> tuple | None:
         """Run the writer process; its reply, or None if it passed the deadline (it is then killed)."""
         parent_conn, child_conn = self._ctx.Pipe()
         process = self._ctx.Process(
-            target=_writer_main, args=(self.store_path, sparql, child_conn), name="dmkg-writer", daemon=True
+            target=writer_main,
+            args=(self.store_path, sparql, child_conn, base_iri),
+            name="dmkg-writer",
+            daemon=True,
         )
         try:
             process.start()
@@ -447,6 +544,8 @@ class WorkerPool:
             process.kill()  # a no-op if it has finished; stops it at the deadline otherwise
             process.join(5)
             parent_conn.close()
+
+    # --- the server's own queries, stats, shutdown ---------------------------------------------
 
     def select(self, sparql: str, timeout_s: float, **task_options) -> list[dict[str, dict]]:
         """Run a SELECT for the server's own use (pages, VoID); rows as SPARQL-JSON term dicts."""
@@ -463,8 +562,9 @@ class WorkerPool:
         )
         return bool(json.loads(self.run(task, timeout_s).read_bytes())["boolean"])
 
-    def stats(self) -> dict[str, int]:
-        return {"workers": self.size, "idle": self._idle.qsize(), "replaced": self.replaced}
+    def stats(self) -> dict[str, int | str]:
+        return {"workers": self.size, "idle": self._idle.qsize(), "replaced": self.replaced,
+                "store": os.path.basename(self.store_path), "switches": self.switches}  # fmt: skip
 
     def close(self) -> None:
         self._closed = True
@@ -476,10 +576,13 @@ class WorkerPool:
             worker.conn.close()
             worker.process.kill()
             worker.process.join(5)
+        for path in list(self._leases):
+            self._release(path)
         shutil.rmtree(self.spool_dir, ignore_errors=True)
+        shutil.rmtree(self.log_dir, ignore_errors=True)
 
 
-def _reply_to_result(reply: tuple, task: QueryTask) -> QueryResult:
+def _reply_to_result(reply: tuple, memory_message: str) -> QueryResult:
     if reply[0] == "ok":
         _, body, media_type, form, eval_ms, path, size = reply
         return QueryResult(body, media_type, form, eval_ms, path, size)
@@ -495,7 +598,9 @@ def _reply_to_result(reply: tuple, task: QueryTask) -> QueryResult:
             f"The result is larger than the limit of {int(detail):,} bytes; nothing was sent. "
             "Add a LIMIT, select fewer variables or use a more specific pattern."
         )
-    raise EndpointError(f"Query evaluation failed: {detail}")
+    if kind == "memory":
+        raise MemoryLimitError(memory_message)
+    raise BadRequestError(f"Query evaluation failed: {detail}")
 
 
 def init_app(app: Flask) -> None:
@@ -514,7 +619,12 @@ def _make_engine(config):
 
         credentials = Credentials(config["BACKEND_AUTH"], config["BACKEND_USER"], config["BACKEND_SECRET"])
         return RemoteEngine(list(config["BACKENDS"]), credentials, config["BACKEND_TIMEOUT_PARAM"])
-    return WorkerPool(str(config["STORE_PATH"]), int(config["QUERY_WORKERS"]))
+    return WorkerPool(
+        str(config["STORE_PATH"]),
+        int(config["QUERY_WORKERS"]),
+        memory_mb=float(config["QUERY_MEMORY_MB"] or 0) or None,
+        queue_wait_s=float(config["QUERY_QUEUE_WAIT_S"]),
+    )
 
 
 def get_pool() -> WorkerPool:

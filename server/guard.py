@@ -7,8 +7,12 @@ a real parse, so ``SERVICE`` inside OPTIONAL, UNION, subqueries or FILTER EXISTS
 in a literal is not. The parse only happens when the text contains the keyword at all (the common case
 costs nothing); a text that mentions it but does not parse is refused (fail closed).
 
-The nesting guard exists because pyoxigraph's recursive parser overflows its stack — killing the
-process — on a few thousand nested brackets; we refuse anything deeper than ``max_depth``.
+The shape guard exists because pyoxigraph's parser and evaluator recurse over the query's syntax tree
+and overflow their stack — killing the process — on a few thousand nested brackets, but equally on
+``!`` ×10 000, a chain of 10 000 ``&&``, a property path of 10 000 ``/`` or 30 000 ``|`` steps, or
+3 000 MINUS or BIND. So it bounds both the bracket depth (``max_depth``) and the tree's size: the
+operators and tree-building keywords, counted by a tokeniser that skips strings, IRIs and comments
+(``max_operators``). A worker that still dies is the executor's business (400 or 503, never 500).
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef, Variable
 
 from server.errors import BadRequestError, ForbiddenError
+from server.lexer import keyword, tokens
 
-_BRACKETS = re.compile(r"[(){}\[\]]")
 _CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _DATASET_CLAUSE = re.compile(r"(?i)\bfrom\s+(?:named\s+)?(?:<|[A-Za-z_][\w.-]*:|:)")
 
@@ -36,19 +40,44 @@ class QueryFacts:
     has_dataset_clause: bool  # FROM / FROM NAMED: the query names its own dataset
 
 
-def check_nesting(sparql: str, max_depth: int) -> None:
-    """Refuse bracket nesting deeper than ``max_depth`` (brackets in literals count too: conservative)."""
-    depth = 0
-    for match in _BRACKETS.finditer(sparql):
-        if match.group() in "({[":
+# keywords that each add a node (or a level) to the algebra tree
+_TREE_KEYWORDS = frozenset(
+    {"UNION", "MINUS", "OPTIONAL", "FILTER", "BIND", "GRAPH", "SERVICE", "EXISTS", "NOT", "SELECT", "VALUES"}
+)
+DEFAULT_MAX_OPERATORS = 1000
+
+
+def check_shape(sparql: str, max_depth: int, max_operators: int = DEFAULT_MAX_OPERATORS) -> None:
+    """Refuse (400) a syntax tree deeper than ``max_depth`` brackets or bigger than ``max_operators``."""
+    problem = _shape_problem(sparql, max_depth, max_operators)
+    if problem:
+        raise BadRequestError(problem)
+
+
+@functools.lru_cache(maxsize=1024)
+def _shape_problem(sparql: str, max_depth: int, max_operators: int) -> str | None:
+    depth = operators = 0
+    for token in tokens(sparql):
+        if token.kind == "open":
             depth += 1
             if depth > max_depth:
-                raise BadRequestError(
+                return (
                     f"Query refused: brackets are nested more than {max_depth} levels deep "
-                    f"(at character {match.start() + 1})."
+                    f"(at character {token.start + 1})."
                 )
-        elif depth:
-            depth -= 1
+        elif token.kind == "close":
+            depth = max(depth - 1, 0)
+        elif token.kind == "op" or keyword(token) in _TREE_KEYWORDS:
+            operators += 1
+            if operators > max_operators:
+                return (
+                    f"Query refused: it has more than {max_operators} operators and keywords "
+                    "(&&, ||, !, comparisons, arithmetic, path / | ^, UNION, MINUS, OPTIONAL, FILTER, BIND, "
+                    f"…; the limit was passed at character {token.start + 1}, {token.text!r}), so its syntax "
+                    "tree is too large to evaluate safely. Split or simplify it (VALUES and IN lists are "
+                    "not limited)."
+                )
+    return None
 
 
 def unescape_codepoints(sparql: str) -> str:
@@ -64,10 +93,17 @@ def unescape_codepoints(sparql: str) -> str:
     return _CODEPOINT_ESCAPE.sub(decode, sparql)
 
 
-def check_query(sparql: str, *, max_depth: int, allowed_endpoints: frozenset[str]) -> QueryFacts:
-    """Raise 400 for SERVICE to a target not allow-listed or too deep nesting; return facts for execution."""
+def check_query(
+    sparql: str,
+    *,
+    max_depth: int,
+    allowed_endpoints: frozenset[str],
+    max_operators: int = DEFAULT_MAX_OPERATORS,
+) -> QueryFacts:
+    """Raise 400 for SERVICE to a target not allow-listed or a too deep or too large syntax tree;
+    return facts for execution."""
     sparql = unescape_codepoints(sparql)
-    check_nesting(sparql, max_depth)
+    check_shape(sparql, max_depth, max_operators)
     return _check_query_text(sparql, allowed_endpoints)
 
 
@@ -96,10 +132,17 @@ def _check_query_text(sparql: str, allowed_endpoints: frozenset[str]) -> QueryFa
     return QueryFacts(has_dataset_clause=has_dataset)
 
 
-def check_update(sparql: str, *, max_depth: int, allowed_endpoints: frozenset[str]) -> None:
-    """Refuse an update that reaches out (LOAD, SERVICE) to a target not allow-listed, or fails to parse."""
+def check_update(
+    sparql: str,
+    *,
+    max_depth: int,
+    allowed_endpoints: frozenset[str],
+    max_operators: int = DEFAULT_MAX_OPERATORS,
+) -> None:
+    """Refuse an update that reaches out (LOAD, SERVICE) to a target not allow-listed, is too deep or
+    too large, or fails to parse."""
     sparql = unescape_codepoints(sparql)
-    check_nesting(sparql, max_depth)
+    check_shape(sparql, max_depth, max_operators)
     try:
         tree = parseUpdate(sparql)
     except RecursionError:

@@ -16,7 +16,7 @@ HEALTH_TIMEOUT_S = 5.0
 def health() -> Response:
     pool = get_pool()
     try:
-        pool.run(QueryTask("ASK {}"), HEALTH_TIMEOUT_S)
+        pool.run(QueryTask("ASK {}"), HEALTH_TIMEOUT_S, wait_s=HEALTH_TIMEOUT_S)
     except EndpointError as error:
         response = jsonify(status="unavailable", reason=error.message, **pool.stats())
         response.status_code = 503

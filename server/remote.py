@@ -43,7 +43,9 @@ from server.errors import (
     ResultTooLargeError,
     StoreUnavailableError,
 )
-from server.executor import QueryResult, QueryTask, _CappedSink, _ResultTooLarge
+from server.executor import QueryResult, QueryTask
+from server.worker import CappedSink as _CappedSink
+from server.worker import ResultTooLarge as _ResultTooLarge
 
 log = logging.getLogger("dmkg.server")
 
@@ -209,7 +211,7 @@ class RemoteEngine:
         return f"{' '.join(r.url for r in self.replicas)} release {self.release}"
 
     # -- queries ------------------------------------------------------------------------------------
-    def run(self, task: QueryTask, timeout_s: float) -> QueryResult:
+    def run(self, task: QueryTask, timeout_s: float, wait_s: float | None = None) -> QueryResult:
         """Evaluate ``task`` on a replica within ``timeout_s`` or raise an EndpointError."""
         if self._closed:
             raise StoreUnavailableError("the server is shutting down")
@@ -367,7 +369,7 @@ class RemoteEngine:
         )
         return bool(json.loads(self.run(task, timeout_s).read_bytes())["boolean"])
 
-    def update(self, sparql: str, timeout_s: float) -> None:
+    def update(self, sparql: str, timeout_s: float, base_iri: str | None = None) -> None:
         raise ForbiddenError(
             "This front end serves remote SPARQL backends read-only; publish with `dmkg publish`."
         )

@@ -1,6 +1,6 @@
 """``dmkg serve``: run the endpoint under waitress, the production WSGI server we chose.
 
-Why waitress: one process holds the one worker pool (the query processes), so limits, replacement
+Why waitress (behind server/front.py's connection handling): one process holds the one worker pool (the query processes), so limits, replacement
 and counts are global; its threads only wait on pipes while the work happens in the query workers.
 Measured against gunicorn on loopback (see server/README.md): the same throughput within noise, so
 the simpler, pure-Python, single-process server wins. Options override ``DMKG_*`` environment
@@ -32,6 +32,14 @@ import click
 )
 @click.option(
     "--workers", "query_workers", type=int, default=None, help="Query worker processes [CPUs, >=2]."
+)
+@click.option(
+    "--memory-mb", "query_memory_mb", type=float, default=None,
+    help="Memory a query may take in its worker, MiB (0: none) [1024].",
+)
+@click.option(
+    "--queue-wait", "query_queue_wait_s", type=float, default=None,
+    help="How long a request may wait for a free worker, seconds [30].",
 )
 @click.option("--threads", type=int, default=None, help="HTTP threads [max(8, 2 x workers)].")
 @click.option("--max-result-bytes", type=int, default=None, help="Largest result sent [64 MiB].")
@@ -84,6 +92,8 @@ def serve(
     store_path: Path | None,
     query_timeout_s: float | None,
     query_workers: int | None,
+    query_memory_mb: float | None,
+    query_queue_wait_s: float | None,
     threads: int | None,
     max_result_bytes: int | None,
     max_content_length: int | None,
@@ -100,16 +110,17 @@ def serve(
     backend_secret_file: Path | None,
 ) -> None:
     """Serve a pyoxigraph store: SPARQL 1.1 endpoint, query UI, linked-data pages (read-only by default)."""
-    import waitress
-
     from server import create_app
     from server.errors import EndpointError
     from server.executor import get_pool
+    from server.front import PortInUseError, make_server
 
     overrides: dict[str, object] = {
         "STORE_PATH": str(store_path) if store_path else None,
         "QUERY_TIMEOUT_S": query_timeout_s,
         "QUERY_WORKERS": query_workers,
+        "QUERY_MEMORY_MB": query_memory_mb,
+        "QUERY_QUEUE_WAIT_S": query_queue_wait_s,
         "MAX_RESULT_BYTES": max_result_bytes,
         "MAX_CONTENT_LENGTH": max_content_length,
         "CORS_ORIGINS": list(cors_origins) if cors_origins else ([] if no_cors else None),
@@ -134,6 +145,19 @@ def serve(
         raise click.ClickException(
             "--enable-updates needs a token: --update-token-file or DMKG_UPDATE_TOKEN."
         )
+    try:  # bind first: a port in use is a one-line error before any worker starts
+        server = make_server(
+            app,
+            host,
+            port,
+            threads=threads or max(8, 2 * int(app.config["QUERY_WORKERS"])),
+            ident="dmkg",
+            max_request_header_size=int(app.config["MAX_URL_LENGTH"]) + 32 * 1024,
+            max_request_body_size=int(app.config["MAX_CONTENT_LENGTH"]) + 1024,
+            clear_untrusted_proxy_headers=True,
+        )
+    except PortInUseError as error:
+        raise click.ClickException(str(error)) from None
     with app.app_context():
         try:
             pool = get_pool()
@@ -141,7 +165,6 @@ def serve(
                 pool.dataset(time.monotonic() + float(app.config["QUERY_TIMEOUT_S"]))
         except EndpointError as error:
             raise click.ClickException(str(error)) from None
-    threads = threads or max(8, 2 * pool.size)
     mode = "read-write (bearer token)" if app.config["ENABLE_UPDATES"] else "read-only"
     click.echo(
         f"dmkg: serving {store} ({mode}, {pool.size} query workers, "
@@ -149,18 +172,10 @@ def serve(
         f"at http://{host}:{port}/  — SPARQL endpoint http://{host}:{port}/sparql",
         err=True,
     )
-    waitress.serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="dmkg",
-        max_request_header_size=int(app.config["MAX_URL_LENGTH"]) + 32 * 1024,
-        max_request_body_size=int(app.config["MAX_CONTENT_LENGTH"]) + 1024,
-        connection_limit=200,
-        channel_timeout=max(120, int(float(app.config["QUERY_TIMEOUT_S"]) * 2)),
-        clear_untrusted_proxy_headers=True,
-    )
+    try:
+        server.run()
+    finally:
+        server.close()
 
 
 def _backend_settings(

@@ -51,6 +51,7 @@ def answer_query(
     facts = check_query(
         sparql,
         max_depth=int(config["MAX_NESTING_DEPTH"]),
+        max_operators=int(config["MAX_QUERY_OPERATORS"]),
         allowed_endpoints=frozenset(config["ALLOWED_REMOTE_ENDPOINTS"] or ()),
     )
     results_type, graph_type = query_types(request.headers.get("Accept"))

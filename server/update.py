@@ -49,6 +49,7 @@ def run_update(operation: Operation) -> Response:
     check_update(
         operation.sparql,
         max_depth=int(config["MAX_NESTING_DEPTH"]),
+        max_operators=int(config["MAX_QUERY_OPERATORS"]),
         allowed_endpoints=frozenset(config["ALLOWED_REMOTE_ENDPOINTS"] or ()),
     )
     from server.executor import get_pool
