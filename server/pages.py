@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import NamedNode
@@ -95,6 +96,12 @@ def entity(local: str) -> Response:
     return response
 
 
+def web_link(iri: str) -> str | None:
+    """``iri`` if a browser may follow it (http or https), else None: a ``javascript:`` or ``data:`` IRI
+    in the store is shown as text, never made a link."""
+    return iri if urlsplit(iri).scheme.lower() in ("http", "https") else None
+
+
 def _page_model(iri: str, base: str, outgoing: list, incoming: list, evidence: list) -> dict:
     """Turn query rows into what the template shows (labels chosen, links made, duplicates merged)."""
     labels: dict[str, str] = {}
@@ -115,7 +122,7 @@ def _page_model(iri: str, base: str, outgoing: list, incoming: list, evidence: l
         value = term["value"]
         if term["type"] != "uri":
             return {"text": value, "href": None, "literal": True, "lang": term.get("xml:lang")}
-        href = value[len(base) :] if value.startswith(base + "/") else value
+        href = value[len(base) :] if value.startswith(base + "/") else web_link(value)
         shown = labels.get(value) or curie.compress_or_none(value) or value
         return {"text": shown, "href": href, "iri": value, "literal": False}
 
@@ -139,7 +146,7 @@ def _page_model(iri: str, base: str, outgoing: list, incoming: list, evidence: l
     xrefs = []
     for term in values_of.get(DB_XREF, []):
         try:
-            href = curie.expand(term["value"])
+            href = web_link(curie.expand(term["value"]))
         except (curie.CurieError, ValueError):
             href = None
         xrefs.append({"text": term["value"], "href": href})

@@ -68,6 +68,7 @@ def answer_query(
         named_graphs=named_graphs,
         substitutions=dict(substitutions or {}),
         max_bytes=int(config["MAX_RESULT_BYTES"]),
+        base_iri=request.base_url,  # relative IRIs resolve against the endpoint, as for updates
     )
     result = get_pool().run(task, float(config["QUERY_TIMEOUT_S"]))
     g.timings["eval"] = result.eval_ms

@@ -53,8 +53,11 @@ def run_update(operation: Operation) -> Response:
         allowed_endpoints=frozenset(config["ALLOWED_REMOTE_ENDPOINTS"] or ()),
     )
     from server.executor import get_pool
+    from server.update_dataset import with_dataset
 
-    get_pool().update(operation.sparql, float(config["QUERY_TIMEOUT_S"]))
+    sparql = with_dataset(operation.sparql, operation.default_graphs, operation.named_graphs)
+    # relative IRIs resolve against the endpoint's own IRI (the protocol's service-defined base)
+    get_pool().update(sparql, float(config["QUERY_TIMEOUT_S"]), base_iri=request.base_url)
     current_app.extensions.pop("dmkg_stats", None)
     return Response(status=204)
 
