@@ -109,7 +109,8 @@ def test_unknown_ontology_term_fails_with_line(tmp_path, build_dir):
 
 def test_a_misquoted_letter_fails_the_build(tmp_path, build_dir):
     directory, _ = _broken_sources(tmp_path, "letter.yaml", '"Muscle biopsy was denied."', '"Muscle biopsy was refused."')
-    with pytest.raises(BuildError, match="finding-muscle-biopsy-declined: 'Muscle biopsy was refused.'"):
+    with pytest.raises(SourceError, match=r"letter\.yaml:\d+: findings\.\d+\.quote: finding "
+                       r"finding-muscle-biopsy-declined: quote not found verbatim .*'Muscle biopsy was refused\.'"):
         build(directory, write_release=False)
     assert not (build_dir / "store").exists()
 
