@@ -62,7 +62,8 @@ def remove_leftovers(
     for directory in {build, *store_dirs}:
         stores = directory / "stores"
         if stores.is_dir():
-            found += [p for p in stores.iterdir() if p.name.startswith(".") and p.name.endswith(".loading")]
+            found += [p for p in stores.iterdir()
+                      if p.name.startswith(".") and p.name.endswith((".loading", ".tmp"))]  # fmt: skip
         found += [p for p in directory.glob(".*.link") if p.is_symlink()]
     found += list(build.glob("*.tmp"))
     for directory in release_dirs:  # shared with builds in other build directories: only dead ones'
