@@ -19,7 +19,7 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?
 def build(directory: Path, label: str, triples: int = 40) -> Path:
     """What `dmkg build` does to the store: a new store directory, the link swapped, old ones pruned."""
     nquads = directory / f"{label}.nq"
-    lines = [f'<https://e/{label}/{i}> <https://e/p> "{label}" <https://e/g> .' for i in range(triples)]
+    lines = [f'<https://e/{label}/{i}> <https://e/p> "{label}" .' for i in range(triples)]  # default graph
     nquads.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return load_store(nquads, directory / "store")
 
