@@ -229,7 +229,7 @@ class RemoteEngine:
                 "default-graph-uri": list(task.default_graphs or ()),
                 "named-graph-uri": list(task.named_graphs or ()),
             }
-        elif task.union_default_graph:  # no FROM of its own: the release's dataset
+        elif not task.own_dataset:  # no FROM of its own: the release's dataset
             dataset = self.dataset(deadline)
             if "graph" not in sparql.lower():  # no GRAPH pattern: the named graphs cannot matter
                 dataset = {"default-graph-uri": dataset["default-graph-uri"]}

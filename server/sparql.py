@@ -66,6 +66,7 @@ def answer_query(
         graph_type=graph_type,
         default_graphs=default_graphs,
         named_graphs=named_graphs,
+        own_dataset=facts.has_dataset_clause,
         substitutions=dict(substitutions or {}),
         max_bytes=int(config["MAX_RESULT_BYTES"]),
         base_iri=request.base_url,  # relative IRIs resolve against the endpoint, as for updates

@@ -45,6 +45,8 @@ class QueryTask:
     # the request's dataset (default-graph-uri / named-graph-uri); None: not named by the request
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    # the query names its own dataset (FROM / FROM NAMED): engines must not impose theirs
+    own_dataset: bool = False
     substitutions: Mapping[str, NamedNode | Literal] = field(default_factory=dict)
     max_bytes: int = 64 * 1024 * 1024
     base_iri: str | None = None  # relative IRIs in the query resolve against it
