@@ -24,6 +24,7 @@ from pathlib import Path
 from benchmarks.common import BENCH, OXIGRAPH, free_port
 from benchmarks.reliability import fuzz, killbuild, probes, report, soak, update_protocol
 from benchmarks.reliability.common import MemorySampler, Server, descendants
+from kg.paths import SOURCES_DIR
 
 WORK = BENCH / "work" / "reliability"
 TOKEN = "reliability-rig-token"
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
     step("initial build")
     started = time.monotonic()
-    subprocess.run(killbuild.BUILD, env={**os.environ, "DMKG_BUILD": str(build_dir)}, check=True,
+    subprocess.run([*killbuild.BUILD, str(SOURCES_DIR)], env={**os.environ, "DMKG_BUILD": str(build_dir)}, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     facts["build_seconds"] = time.monotonic() - started
 

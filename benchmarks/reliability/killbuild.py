@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import random
+import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -19,10 +21,27 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from benchmarks.common import PYTHON, REPO
 from benchmarks.reliability.common import Client, alive, command_name, descendants
+from kg.paths import SOURCES_DIR
 
-BUILD = [str(PYTHON), "-c", "from kg.build import build; build(write_release=False)"]
+BUILD = [str(PYTHON), "-c", "import sys; from pathlib import Path; from kg.build import build; "
+         "build(Path(sys.argv[1]), write_release=False)"]  # fmt: skip
+
+
+def variant(work: Path, number: int) -> Path:
+    """A copy of the sources whose first entity label ends in `` (variant N)``: each build then makes a
+    new store (another digest), so that the server really has to move to it."""
+    target = work / f"sources-{number}"
+    if not target.exists():
+        shutil.copytree(SOURCES_DIR, target)
+        entities = target / "entities.yaml"
+        text = entities.read_text(encoding="utf-8")
+        text = re.sub(r"(?m)^(\s+label: )(.+)$", lambda m: f"{m.group(1)}{m.group(2)} (variant {number})", text, count=1)
+        entities.write_text(text, encoding="utf-8")
+    return target
 
 
 def leftovers(build_dir: Path) -> list[str]:
@@ -49,9 +68,16 @@ class KillResult:
     moved_to_new_store: bool = False
 
 
-def _build(build_dir: Path) -> subprocess.Popen:
-    return subprocess.Popen(BUILD, cwd=REPO, env={**os.environ, "DMKG_BUILD": str(build_dir)},
+def _build(build_dir: Path, sources: Path) -> subprocess.Popen:
+    return subprocess.Popen([*BUILD, str(sources)], cwd=REPO, env={**os.environ, "DMKG_BUILD": str(build_dir)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+
+def _complete(link: Path) -> bool:
+    try:
+        return link.is_dir() and len(ox.Store.read_only(str(link))) > 1000
+    except OSError:
+        return False
 
 
 def run(build_dir: Path, port: int, rounds: int, seed: int = 10) -> KillResult:
@@ -72,14 +98,14 @@ def run(build_dir: Path, port: int, rounds: int, seed: int = 10) -> KillResult:
     prober = threading.Thread(target=probe, daemon=True)
     prober.start()
     started = time.monotonic()
-    full = _build(build_dir)
+    full = _build(build_dir, variant(build_dir.parent, 1))
     full.wait(600)
     result.full_build_seconds = time.monotonic() - started
     try:
         for number in range(rounds):
             served = (build_dir / "store").resolve()
             delay = rng.uniform(0.2, result.full_build_seconds)
-            process = _build(build_dir)
+            process = _build(build_dir, variant(build_dir.parent, 2 + number))
             jvms: set[int] = set()
             deadline = time.monotonic() + delay
             while time.monotonic() < deadline and process.poll() is None:
@@ -92,14 +118,14 @@ def run(build_dir: Path, port: int, rounds: int, seed: int = 10) -> KillResult:
             survivors = [pid for pid in jvms if alive(pid)]
             result.jvms_survived += len(survivors)
             link = (build_dir / "store").resolve()
-            intact = link.is_dir() and (link == served or finished or link.parent == served.parent)
+            intact = _complete(link) and (link == served or finished or not link.name.startswith("."))
             result.store_broken += 0 if intact else 1
             result.rounds.append({"round": number + 1, "killed_after_s": round(delay, 1), "jvms_seen": len(jvms),
                                   "jvms_survived": len(survivors), "build_had_finished": finished,
                                   "leftovers": len(leftovers(build_dir))})  # fmt: skip
         result.leftovers_before_final = leftovers(build_dir)
         before = (build_dir / "store").resolve()
-        final = _build(build_dir)
+        final = _build(build_dir, variant(build_dir.parent, 0))
         final.wait(600)
         result.leftovers_after_final = leftovers(build_dir)
         after = (build_dir / "store").resolve()
