@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from xml.etree import ElementTree
 
 import pytest
@@ -54,6 +55,29 @@ def _claim_modality(built, claim_local: str) -> str:
         claim=__import__("pyoxigraph").NamedNode("https://w3id.org/dmkg" + claim_local),
     )
     return rows[0]["label"] if rows else "modality not recorded"
+
+
+def test_mechanism_graph_of_efalizumab_reaches_dermatomyositis_with_each_edges_modality(real, built) -> None:
+    root = _svg(real, "/pictures/mechanism/id/efalizumab.svg")
+    assert "efalizumab" in root.find(SVG + "title").text and root.find(SVG + "desc").text
+    nodes = {
+        t.text
+        for g in root.iter(SVG + "g")
+        if "node" in (g.get("class") or "").split()
+        for t in g.iter(SVG + "title")
+    }
+    assert {"efalizumab", "CD11a", "LFA-1", "LFA-1/ICAM-1 interaction", "dermatomyositis"} <= nodes
+    edges = _edges(root)
+    assert len(edges) >= 7
+    for edge in edges:
+        assert edge["href"].startswith("/id/claim-"), edge
+        text = " ".join(edge["text"])
+        modality = _claim_modality(built, edge["href"])
+        assert modality in MODALITIES, (edge, modality)
+        assert modality in text and ("refs " in text or "no reference cited" in text), edge
+    labels = [" ".join(e["text"]) for e in edges]
+    assert any(label.startswith("has target") for label in labels)
+    assert any(label.startswith("implicated in") and "refs 4, 16" in label for label in labels), labels
 
 
 def test_mechanism_graph_is_on_drug_target_process_and_disease_pages(real) -> None:
@@ -114,3 +138,13 @@ def test_named_query_answer_downloads_as_csv(real, built) -> None:
     assert rows and {"step", "drug"} <= set(rows[0])
     assert real.get("/queries/drug-summary.csv").status == 406  # a graph, not a table
     assert real.get("/queries/nothing.csv").status == 404
+
+
+def test_case_page_lists_its_courses_in_step_order(real) -> None:
+    page = real.get("/id/case", headers=BROWSER).text
+    relations = page[page.index('<table class="relations">') : page.index("</table>", page.index("relations"))]
+    steps: dict[str, list[int]] = {}
+    for predicate, step in re.findall(r"<tr><td><a [^>]*>([^<]+)</a></td><td><a [^>]*>step (\d+):", relations):
+        steps.setdefault(predicate, []).append(int(step))
+    assert steps["has treatment regimen"] == [1, 2, 3, 4]
+    assert all(numbers == sorted(numbers) for numbers in steps.values()), steps
