@@ -160,16 +160,12 @@ def write_index(rows: Iterable[tuple[str, str, str]], path: Path) -> Path:
 
 
 def build_for_store(store_dir: Path) -> Path:
-    """Index a store directory (called by the build before the store link is swapped to it). The union
-    of the graphs is read, so a store whose default graph is empty is indexed as fully as one with a
-    real default graph."""
+    """Index a store directory (called by the build before the store link is swapped to it); its default
+    graph is the build's union of all graphs, so each fact is read once."""
     import pyoxigraph as ox
 
     store = ox.Store.read_only(str(store_dir))
-    rows = (
-        (s["s"].value, s["field"].value, s["text"].value)
-        for s in store.query(EXTRACT, use_default_graph_as_union=True)
-    )
+    rows = ((s["s"].value, s["field"].value, s["text"].value) for s in store.query(EXTRACT))
     return write_index(rows, index_path(store_dir))
 
 

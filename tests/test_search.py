@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from server_fixtures import REPO, start_server, stop_server
 
-from kg.search_index import MAX_QUERY_CHARS, SearchError, index_path, search
+from kg.search_index import MAX_QUERY_CHARS, build_for_store, SearchError, index_path, search
 from kg.store import load_store, write_nquads
 
 ID = "https://w3id.org/dmkg/id/"
@@ -174,31 +174,14 @@ def test_the_index_is_swapped_with_the_store_and_old_ones_pruned(tmp_path: Path)
         dump = write_nquads(
             [
                 f"<https://w3id.org/dmkg/id/x{n}> <http://www.w3.org/2000/01/rdf-schema#label> "
-                f'"word{n}" <https://w3id.org/dmkg/graph/g> .'
+                f'"word{n}" .'
             ],
             tmp_path / f"d{n}.nq",
         )
-        written.append(load_store(dump, link, sidecar=_index_from_dump(dump)))
+        written.append(load_store(dump, link, sidecar=build_for_store))
         assert [h.iri for h in search(index_path(link), f"word{n}")] == [f"https://w3id.org/dmkg/id/x{n}"]
     sidecars = sorted(p.name for p in (tmp_path / "stores").glob("*.search.sqlite"))
     assert sidecars == sorted(p.name + ".search.sqlite" for p in written[1:])
-
-
-def _index_from_dump(dump: Path):
-    """A sidecar that indexes the store the same way the build does (labels of the union of graphs)."""
-    import pyoxigraph as ox
-
-    from kg.search_index import EXTRACT, write_index
-
-    def sidecar(store_dir: Path) -> None:
-        store = ox.Store.read_only(str(store_dir))
-        rows = (
-            (s["s"].value, s["field"].value, s["text"].value)
-            for s in store.query(EXTRACT, use_default_graph_as_union=True)
-        )
-        write_index(rows, index_path(store_dir))
-
-    return sidecar
 
 
 def test_a_store_without_an_index_is_indexed_by_the_server(built, tmp_path) -> None:
