@@ -24,7 +24,7 @@ log = logging.getLogger("dmkg.server")
 IDLE_TIMEOUT_S = 30
 CLEANUP_INTERVAL_S = 5
 CONNECTION_LIMIT = 1000
-EVICT_BATCH = 16  # connections made room for at once when the limit is reached
+EVICT_BATCH = 64  # connections made room for at once when the limit is reached
 
 
 class PortInUseError(RuntimeError):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import sys
 import time
 from pathlib import Path
 
@@ -172,6 +174,9 @@ def serve(
         f"at http://{host}:{port}/  — SPARQL endpoint http://{host}:{port}/sparql",
         err=True,
     )
+    # SIGTERM ends the server like Ctrl-C: waitress stops, and the pool's exit handler stops the workers
+    # and removes their temporary files (the default action would skip both)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         server.run()
     finally:

@@ -144,3 +144,15 @@ def test_port_in_use_is_one_clear_line(live, tiny_store) -> None:
     assert "Traceback" not in second.stderr
     assert f"port {port} on 127.0.0.1 is already in use" in second.stderr
     assert len(second.stderr.strip().splitlines()) == 1
+
+
+def test_a_stopped_server_leaves_no_temporary_files_or_workers(tiny_store, tmp_path) -> None:
+    """SIGTERM stops the server like Ctrl-C: its workers end and its temporary directories go."""
+    private = tmp_path / "tmp"
+    private.mkdir()
+    server = start_server(tiny_store, tmp_path / "serve.log", "--workers", "2", env={"TMPDIR": str(private)})
+    assert server.get("/health").status == 200
+    assert {"results", "workers"} <= {p.name.split("-")[1] for p in private.iterdir() if "-" in p.name}
+    stop_server(server)
+    assert server.process.returncode == 0
+    assert list(private.iterdir()) == []

@@ -4,20 +4,18 @@
     .venv/bin/python -m benchmarks.reliability --minutes 1 --fuzz 1000 --kills 2 --out /tmp/R.md   # smoke
 
 Order: build the real graph into benchmarks/work/reliability/build; serve it (2 workers, 3 s limit);
-soak; memory probe; idle and slow connections; kill -9 during builds while it serves, then one build
-to completion; stop; the fuzzer against a writable copy; the W3C update cases against dmkg and
-``oxigraph serve``; the report. The server's process-tree memory is sampled every second throughout.
+soak; idle and slow connections; kill -9 during builds while it serves, then one build to completion;
+stop; the memory probe on a server with the default limits; the fuzzer against a writable copy; the
+W3C update cases against dmkg and ``oxigraph serve``; the report. The server's process-tree memory is sampled every second throughout.
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -44,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     build_dir = WORK / "build"
-    temp_before = set(glob.glob(os.path.join(tempfile.gettempdir(), "dmkg-*")))
+    server_tmp = WORK / "server-tmp"  # the servers' TMPDIR: what they leave there is a leftover
+    server_tmp.mkdir()
+    env = {"TMPDIR": str(server_tmp)}
     facts: dict = {"command": command, "args": vars(args), "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                    "load_before": os.getloadavg()}  # fmt: skip
 
@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     facts["build_seconds"] = time.monotonic() - started
 
-    server = Server.start(build_dir / "store", WORK / "serve.log", "--timeout", str(args.timeout), "--workers", "2")
+    server = Server.start(build_dir / "store", WORK / "serve.log", "--timeout", str(args.timeout), "--workers", "2",
+                          env=env)
     sampler = MemorySampler(server.process.pid)
     try:
         time.sleep(5)
@@ -64,9 +65,6 @@ def main(argv: list[str] | None = None) -> int:
                                  on_minute=lambda m, r: step(f"  minute {m}: {r.summary()['requests']} requests"))  # fmt: skip
         sampler.phase = "after soak"
         time.sleep(10)
-        step("memory probe")
-        sampler.phase = "memory probe"
-        facts["memory"] = probes.memory(server.port, server.process.pid)
         step("idle and slow connections")
         sampler.phase = "connections"
         facts["connections"] = probes.connections(server.port)
@@ -84,12 +82,20 @@ def main(argv: list[str] | None = None) -> int:
     time.sleep(2)
     facts["processes_left"] = sorted(pid for pid in family if os.path.exists(f"/proc/{pid}"))
 
+    step("memory probe: a server with the default limits")
+    memory_server = Server.start(build_dir / "store", WORK / "memory.log", "--workers", "2", env=env)
+    try:
+        time.sleep(3)
+        facts["memory"] = probes.memory(memory_server.port, memory_server.process.pid)
+    finally:
+        memory_server.stop()
+
     step(f"fuzzer: {args.fuzz} requests")
     writable = WORK / "fuzz-store"
     shutil.copytree((build_dir / "store").resolve(), writable)
     (WORK / "token").write_text(TOKEN, encoding="utf-8")
     fuzz_server = Server.start(writable, WORK / "fuzz.log", "--timeout", str(args.timeout), "--workers", "2",
-                               "--enable-updates", "--update-token-file", str(WORK / "token"))  # fmt: skip
+                               "--enable-updates", "--update-token-file", str(WORK / "token"), env=env)  # fmt: skip
     try:
         facts["fuzz"] = fuzz.run(fuzz_server.port, args.fuzz, TOKEN)
         facts["fuzz_server_alive"] = fuzz_server.alive()
@@ -99,21 +105,22 @@ def main(argv: list[str] | None = None) -> int:
         fuzz_server.stop()
 
     step("W3C update protocol: dmkg and oxigraph serve")
-    facts["protocol"] = compare_update_protocol(build_dir)
+    facts["protocol"] = compare_update_protocol(build_dir, env)
 
     facts["build_leftovers"] = killbuild.leftovers(build_dir)
-    facts["temp_left"] = sorted(set(glob.glob(os.path.join(tempfile.gettempdir(), "dmkg-*"))) - temp_before)
+    facts["temp_left"] = sorted(str(p.relative_to(server_tmp)) for p in server_tmp.iterdir())
     facts["load_after"] = os.getloadavg()
     args.out.write_text(report.render(facts), encoding="utf-8")
     step(f"wrote {args.out}")
     return 0
 
 
-def compare_update_protocol(build_dir: Path) -> dict[str, dict[str, bool]]:
+def compare_update_protocol(build_dir: Path, env: dict[str, str]) -> dict[str, dict[str, bool]]:
     results: dict[str, dict[str, bool]] = {}
     store = WORK / "protocol-store"
     shutil.copytree((build_dir / "store").resolve(), store)
-    server = Server.start(store, WORK / "protocol.log", "--enable-updates", "--update-token-file", str(WORK / "token"))
+    server = Server.start(store, WORK / "protocol.log", "--enable-updates", "--update-token-file", str(WORK / "token"),
+                          env=env)
     try:
         url = f"http://127.0.0.1:{server.port}/sparql"
         results["dmkg serve"] = update_protocol.run_cases(

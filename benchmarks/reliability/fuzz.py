@@ -11,6 +11,7 @@ http.client would refuse to send and wrong lengths reach the server too. Target:
 from __future__ import annotations
 
 import random
+import select
 import socket
 import threading
 import urllib.parse
@@ -58,8 +59,12 @@ HOSTILE = ["{", "}", "(", ")", "[", "]", "SELECT", "SERVICE <http://127.0.0.1:9/
            "\"" + "x" * 10000 + "\"", "1e999999", "LIMIT 99999999999999999999", "GRAPH ?g {", ";", "."]  # fmt: skip
 
 
+MAX_TEXT = 64 * 1024  # a mutated text is cut here (bodies past the server's limit are made separately)
+
+
 def mutate(text: str, rng: random.Random) -> str:
     for _ in range(rng.randint(1, 5)):
+        text = text[:MAX_TEXT]
         if not text:
             text = rng.choice(HOSTILE)
         i, j = sorted(rng.randrange(len(text) + 1) for _ in range(2))
@@ -77,11 +82,12 @@ def mutate(text: str, rng: random.Random) -> str:
             text = text[:k] + chr(rng.randrange(1, 0x2FFF)) + text[k + 1:]
         else:
             text = text + rng.choice(HOSTILE) * rng.randint(1, 3000)
-    return text
+    return text[:MAX_TEXT]
 
 
-def build_request(rng: random.Random, token: str) -> tuple[str, bytes]:
-    """(a short label, the raw request bytes)."""
+def build_request(rng: random.Random, token: str) -> tuple[str, bytes, int]:
+    """(a short label, the raw request bytes, the length of its head): a request whose
+    Content-Length promises more than it sends is labelled ``incomplete``."""
     method = rng.choice(METHODS)
     path = rng.choice(PATHS)
     params: list[tuple[str, str]] = []
@@ -113,19 +119,21 @@ def build_request(rng: random.Random, token: str) -> tuple[str, bytes]:
         headers["Accept"] = rng.choice(ACCEPTS)
     if rng.random() < 0.5:
         headers["Authorization"] = rng.choice([f"Bearer {token}", "Bearer nope", "Basic Zm9vOmJhcg==", "Bearer"])
-    if rng.random() < 0.05:
-        body = body * rng.randint(100, 400)  # past the body limit
+    if rng.random() < 0.02:
+        body = (body or b"x") * (1 + 1_300_000 // max(len(body), 1))  # past the 1 MiB body limit
     target = path + ("?" + urllib.parse.urlencode(params, errors="surrogatepass") if params else "")
     if rng.random() < 0.03:
         target = path + "?" + "q=" + "%" * rng.randint(1, 70000)  # past the URL limit, broken escapes
     head = f"{method} {target} HTTP/1.1\r\n"
     if rng.random() < 0.02:
         head = rng.choice(["GARBAGE\r\n", f"{method} {target}\r\n", f"{method}  HTTP/9.9\r\n"])
-    headers["Content-Length"] = str(len(body)) if rng.random() > 0.02 else str(rng.randint(0, 10))
+    length = len(body) if rng.random() > 0.02 else rng.randint(0, 10)
+    headers["Content-Length"] = str(length)
     headers["Connection"] = "close"
-    raw = head.encode("latin-1", "replace") + "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode(
-        "latin-1", "replace") + b"\r\n" + body  # fmt: skip
-    return f"{method or '(none)'} {path}", raw
+    head_bytes = head.encode("latin-1", "replace") + "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode(
+        "latin-1", "replace") + b"\r\n"  # fmt: skip
+    label = f"{method or '(none)'} {path}" + (" incomplete" if length > len(body) else "")
+    return label, head_bytes + body, len(head_bytes)
 
 
 @dataclass
@@ -134,26 +142,40 @@ class FuzzResult:
     statuses: Counter = field(default_factory=Counter)
     by_method: dict[str, Counter] = field(default_factory=dict)
     bad: list[str] = field(default_factory=list)  # 5xx other than 503, or no answer
+    unanswered: int = 0  # complete requests without an answer
+    incomplete_unanswered: int = 0  # requests that promised a longer body than they sent
 
     def server_errors(self) -> int:
         return sum(n for status, n in self.statuses.items() if status >= 500 and status != 503)
 
 
-def send_raw(port: int, raw: bytes, timeout: float = 90) -> int:
-    """The status code of the answer, 0 for none (reset, timeout, garbage)."""
+def send_raw(port: int, raw: bytes, head_length: int, timeout: float = 90) -> int:
+    """The status code of the answer, 0 for none (closed before a status line, timeout, garbage).
+
+    The head goes first; if the server already answers (a body past the limit: 413), the body is not
+    sent, so that the answer is not lost to a reset.
+    """
     data = b""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-            sock.sendall(raw)
-            while b"\r\n" not in data:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            while sock.recv(65536):
-                pass  # read the whole answer: a body cut short would count as a server error
+            try:
+                sock.sendall(raw[:head_length])
+                if not select.select([sock], [], [], 0.05)[0]:
+                    sock.sendall(raw[head_length:])
+            except OSError:
+                pass
+            try:
+                while b"\r\n" not in data:
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                while sock.recv(65536):
+                    pass  # read the whole answer
+            except OSError:
+                pass  # a reset after the status line still counts as that answer
     except OSError:
-        pass  # a reset after the status line still counts as that answer
+        return 0
     return _status(data)
 
 
@@ -166,24 +188,26 @@ def _status(data: bytes) -> int:
 
 def run(port: int, requests: int, token: str, seed: int = 10, threads: int = 8, is_alive=lambda: True) -> FuzzResult:
     rng = random.Random(seed)
-    work = [build_request(rng, token) for _ in range(requests)]
     result = FuzzResult()
     lock = threading.Lock()
     position = iter(range(requests))
 
     def worker() -> None:
         while True:
-            with lock:
+            with lock:  # the requests come from one seeded sequence, made as they are sent
                 index = next(position, None)
-            if index is None:
-                return
-            label, raw = work[index]
-            status = send_raw(port, raw)
+                if index is None:
+                    return
+                label, raw, head_length = build_request(rng, token)
+            status = send_raw(port, raw, head_length)
             with lock:
                 result.requests += 1
                 result.statuses[status] += 1
                 result.by_method.setdefault(label.split(" ")[0], Counter())[status] += 1
-                if (status >= 500 and status != 503) or status == 0:
+                if status == 0 and label.endswith(" incomplete"):
+                    result.incomplete_unanswered += 1  # the server waits for the promised body, then closes
+                elif (status >= 500 and status != 503) or status == 0:
+                    result.unanswered += status == 0
                     if len(result.bad) < 20:
                         result.bad.append(f"{status} {label} {raw[:200]!r}")
 

@@ -36,6 +36,7 @@ PATHOLOGICAL = {
 }
 INTENDED = {400, 413, 503}
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+BASE_IRI = "https://w3id.org/dmkg"
 
 
 @dataclass
@@ -84,7 +85,7 @@ def ordinary_requests(port: int) -> list[tuple[str, str, str, bytes | None, dict
         construct = f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}"
         mix.append(("construct", "POST", "/sparql", construct.encode(),
                     {"Content-Type": "application/sparql-query", "Accept": "text/turtle"}))  # fmt: skip
-        path = urllib.parse.urlsplit(iri).path
+        path = iri[len(BASE_IRI):]  # /id/… : the page of the entity
         mix.append(("page-html", "GET", path, None, {"Accept": "text/html"}))
         mix.append(("page-turtle", "GET", path, None, {"Accept": "text/turtle"}))
     for word in ("efalizumab", "dermatomyositis", "cd11a", "lfa", "predni", "skin", "interferon", "muscle"):
