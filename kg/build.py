@@ -15,16 +15,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import yaml
 from rdflib import Graph, URIRef
 
 from kg import ontology_release, search_index
-from kg.paths import ONTOLOGY_DIR, RELEASE_FULL, SOURCES_DIR, build_dir, default_store, report_text
-from kg.quotes import require_letter_quotes
-from kg.read_sources import SourceError, line_of, read_sources
+from kg.paths import ONTOLOGY_DIR, RELEASE_FULL, SOURCES_DIR, build_dir, default_store
+from kg.read_sources import SourceError, read_sources
 from kg.shacl import check_shapes
 from kg.store import load_store, write_nquads
-from kg.transform import TransformError, build_dataset
+from kg.source_checks import consistency, located
+from kg.transform import TransformErrors, build_dataset
 from kg.validate import validate_release_files
 from kg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, RDF
 from kg.workspace import WorkspaceBusy, workspace
@@ -45,6 +44,8 @@ class BuildReport:
     validation: dict[str, list[str]] = field(default_factory=dict)
     shacl_violations: list[str] = field(default_factory=list)
     quote_check: str = ""
+    documents: list[str] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     def write(self, path: Path) -> None:
@@ -54,12 +55,6 @@ class BuildReport:
 
 
 Progress = Callable[[str], None]
-
-
-def _locate(error: TransformError, path: Path) -> SourceError:
-    """Turn a cross-reference error into one that names the file and line a curator must edit."""
-    line = line_of(yaml.compose(path.read_text(encoding="utf-8")), error.loc)
-    return SourceError(path, line, ".".join(map(str, error.loc)), error.reason)
 
 
 def _nquad_lines(graph: Graph, name: URIRef) -> list[str]:
@@ -81,6 +76,7 @@ def build(
     store_link: Path | None = None,
     write_release: bool = True,
     progress: Progress = lambda step: None,
+    extra_documents: tuple[Path, ...] = (),
 ) -> BuildReport:
     """Build everything; raise SourceError or BuildError (nothing written) when an input is at fault.
 
@@ -90,12 +86,13 @@ def build(
     link = store_link or default_store()
     try:
         with workspace(build_dir(), (link.parent,), (ONTOLOGY_DIR,)):
-            return _build(sources_dir, link, write_release, progress)
+            return _build(sources_dir, link, write_release, progress, extra_documents)
     except WorkspaceBusy as exc:
         raise BuildError(str(exc)) from None
 
 
-def _build(sources_dir: Path, store_link: Path, write_release: bool, progress: Progress) -> BuildReport:
+def _build(sources_dir: Path, store_link: Path, write_release: bool, progress: Progress,
+           extra_documents: tuple[Path, ...]) -> BuildReport:
     report = BuildReport()
     started: dict[str, float] = {}
 
@@ -107,20 +104,21 @@ def _build(sources_dir: Path, store_link: Path, write_release: bool, progress: P
         report.timings[name] = round(time.perf_counter() - started[name], 3)
 
     step("read sources")
-    sources = read_sources(sources_dir)
-    if report_text().exists():
-        require_letter_quotes(sources, report_text())
-        report.quote_check = f"every letter quote found verbatim in {report_text()}"
-    else:
-        report.quote_check = f"skipped: {report_text()} not found"
+    sources = read_sources(sources_dir, extra_documents)
+    checked = consistency(sources)
+    if checked.problems:
+        raise SourceError.of(checked.problems)
+    report.documents = [d.id for d in sources.documents]
+    report.quote_check = f"{checked.quotes_checked} quotes found verbatim in their texts"
+    report.unchecked = checked.unchecked
     done("read sources")
 
     step("transform to RDF")
     edit = ontology_release.read_edit()
     try:
         dataset = build_dataset(sources, edit)
-    except TransformError as exc:
-        raise _locate(exc, sources.paths[exc.source_id]) from exc
+    except TransformErrors as exc:
+        raise SourceError.of(located(sources, exc)) from exc
     release = ontology_release.build_release(edit, dataset)
     full = ontology_release.build_full(release, dataset)
     files = ontology_release.release_files(release, full)

@@ -1,14 +1,15 @@
-"""The schema of the curated source files (kg/sources/*.yaml), as pydantic models.
+"""The schema of the curated source files, as pydantic models.
 
-Unknown fields are rejected (a misspelt key must not vanish silently), identifiers are slugs, and
-cross-references inside one file are checked here; references across files (entity keys, ontology
-terms) are checked by kg.transform, which knows the ontology.
+A source document is a folder under kg/sources/: `document.yaml` (the publication, its cases and its
+claims) and `references/ref-NN.yaml` (its numbered references, any number of them); the entity
+registry `entities.yaml` is shared by all documents. Unknown fields are rejected (a misspelt key must
+not vanish silently), identifiers are slugs, and cross-references inside one file are checked here;
+references across files are checked by kg.source_checks, and ontology terms by kg.transform.
 """
 
 from __future__ import annotations
 
 import datetime
-import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -67,7 +68,7 @@ class Claim(Strict):
     direction: Direction = "supports"
     modality: Modality
     modality_cues: list[Text] = []
-    cites: list[Annotated[int, Field(ge=1, le=16)]] = []
+    cites: list[Annotated[int, Field(ge=1)]] = []
     about: list[Slug] = []
     study_design: TermName
     evidence_level: TermName
@@ -129,12 +130,6 @@ class Patient(Strict):
     section: Text
 
 
-class Case(Strict):
-    id: Slug
-    label: Text
-    diagnosis: Slug
-    quote: Text
-    section: Text
 
 
 FindingKind = Literal[
@@ -200,33 +195,27 @@ class Regimen(Strict):
     section: Text
 
 
-class Source(Strict):
-    """What every source file has: an id, a curation date and the publication it records."""
+class Case(Strict):
+    """One patient's illness as the document tells it; its ids are local to the document."""
 
-    id: Annotated[str, Field(pattern=r"^(letter|entities|ref-(0[1-9]|1[0-6]))$")]
-    curated_on: datetime.date
-    publication: Publication
-    claims: list[Claim] = []
-
-
-class EntitiesSource(Source):
-    entities: list[Entity]
-
-
-class LetterSource(Source):
+    id: Slug
+    label: Text
+    diagnosis: Slug
+    quote: Text
+    section: Text
     patient: Patient
-    case: Case
-    findings: list[Finding]
-    outcomes: list[Outcome]
-    courses: list[Course]
-    regimens: list[Regimen]
+    findings: list[Finding] = []
+    outcomes: list[Outcome] = []
+    courses: list[Course] = []
+    regimens: list[Regimen] = []
 
-    def case_nodes(self) -> set[str]:
-        """The case's own nodes a claim may name as subject: its courses and regimens."""
-        return {c.id for c in self.courses} | {r.id for r in self.regimens}
+    def local_ids(self) -> list[str]:
+        """Every id this case mints, in file order (the build turns each into an IRI)."""
+        return [self.id, self.patient.id, *(f.id for f in self.findings), *(o.id for o in self.outcomes),
+                *(c.id for c in self.courses), *(r.id for r in self.regimens)]
 
     @model_validator(mode="after")
-    def _internal_references(self) -> LetterSource:
+    def _internal_references(self) -> Case:
         courses = {c.id for c in self.courses}
         regimens = {r.id for r in self.regimens}
         outcomes = {o.id for o in self.outcomes}
@@ -243,15 +232,82 @@ class LetterSource(Source):
                     raise ValueError(f"regimen {regimen.id!r} names unknown outcome {outcome!r}")
             if regimen.follows and regimen.follows not in regimens:
                 raise ValueError(f"regimen {regimen.id!r} follows unknown regimen {regimen.follows!r}")
+        return self
+
+
+TextPaths = Annotated[list[Text], Field(min_length=1)]
+
+
+class Source(Strict):
+    """What every source file has: an id, a curation date, the publication it records, its claims,
+    and where the text its quotes are taken from lives (paths relative to the repository root)."""
+
+    id: Slug
+    curated_on: datetime.date
+    publication: Publication
+    text: TextPaths | None = None
+    claims: list[Claim] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_text_path(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("text"), str):
+            return {**data, "text": [data["text"]]}
+        return data
+
+
+class EntitiesSource(Source):
+    id: Literal["entities"]
+    entities: list[Entity]
+
+
+class DocumentSource(Source):
+    """A report (letter, case report, case series, study): its cases and claims.
+
+    Its ids become IRIs as `iri_prefix` + id; the prefix defaults to the document id and a hyphen, so
+    two documents' cases never collide. The first document, the letter, keeps the bare IRIs it had
+    before documents had folders (`iri_prefix: ""`).
+    """
+
+    iri_prefix: Annotated[str, Field(pattern=r"^([a-z0-9]+(?:-[a-z0-9]+)*-)?$")] | None = None
+    short_name: Text | None = None  # how labels name it: "reference 14 of the letter"
+    cases: list[Case] = []
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.id}-" if self.iri_prefix is None else self.iri_prefix
+
+    @property
+    def name(self) -> str:
+        return self.short_name or f"document {self.id}"
+
+    def case_nodes(self) -> set[str]:
+        """The cases' own nodes a claim may name as subject: their courses and regimens."""
+        return {c.id for case in self.cases for c in case.courses} | \
+               {r.id for case in self.cases for r in case.regimens}
+
+    @model_validator(mode="after")
+    def _internal_references(self) -> DocumentSource:
+        seen: dict[str, str] = {}
+        for case in self.cases:
+            for local in case.local_ids():
+                if local in seen:
+                    raise ValueError(f"id {local!r} is used twice (cases {seen[local]!r} and {case.id!r})")
+                seen[local] = case.id
+        nodes = self.case_nodes()
         for claim in self.claims:
             for node in claim.about:
-                if node not in courses | regimens:
+                if node not in nodes:
                     raise ValueError(f"claim {claim.id!r} is about unknown course or regimen {node!r}")
         return self
 
 
 class ReferenceSource(Source):
-    number: Annotated[int, Field(ge=1, le=16)]
+    """A numbered reference of a document. Its publication is described here, or named by the id of a
+    publication another source file describes (two documents citing one paper describe it once)."""
+
+    publication: Publication | Slug  # type: ignore[assignment]
+    number: Annotated[int, Field(ge=1)]
     cited_for: Text
     assignment_status: VerificationStatus
     assignment_note: Text | None = None
@@ -259,16 +315,11 @@ class ReferenceSource(Source):
 
     @model_validator(mode="after")
     def _number_matches_id(self) -> ReferenceSource:
-        if self.id != f"ref-{self.number:02d}":
-            raise ValueError(f"id {self.id!r} does not match number {self.number}")
+        if self.id != reference_id(self.number):
+            raise ValueError(f"id {self.id!r} does not match number {self.number} (expected {reference_id(self.number)!r})")
         return self
 
 
-def source_model(source_id: str) -> type[Source]:
-    if source_id == "letter":
-        return LetterSource
-    if source_id == "entities":
-        return EntitiesSource
-    if re.fullmatch(r"ref-\d\d", source_id):
-        return ReferenceSource
-    raise ValueError(f"unknown source id {source_id!r}")
+def reference_id(number: int) -> str:
+    """The file id of a document's reference NUMBER: ref-01, ref-02, … ref-123."""
+    return f"ref-{number:02d}"

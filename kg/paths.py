@@ -48,3 +48,10 @@ def default_store() -> Path:
 def report_text() -> Path:
     """The letter as received; never copied into the repository."""
     return shared_dir() / "seed" / "report.txt"
+
+
+def resolve_text(path: str) -> Path:
+    """A source's `text:` path: relative to the repository root, `../shared/…` inside the shared folder."""
+    if path.startswith("../shared/"):
+        return shared_dir() / path.removeprefix("../shared/")
+    return REPO_ROOT / path

@@ -1,72 +1,94 @@
-"""Check that every quote taken from the letter is a verbatim excerpt of it.
+"""Check that every quote in the sources is a verbatim excerpt of the text it is taken from.
 
-The letter's text stays outside the repository (../shared/seed/report.txt); quotes fold its line
+Each source file names its text (`text:`, paths relative to the repository root; `../shared/` is the
+shared folder, DMKG_SHARED when set). Texts stay outside the repository, so a text may be absent: then
+its quotes are reported as unchecked, with the reason, never passed over silently. Quotes fold line
 breaks into single spaces and are otherwise exact, including hyphens split across lines.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from dataclasses import dataclass, field
 
-import yaml
-
-from kg.read_sources import SourceError, Sources
+from kg.model import DocumentSource, Source
+from kg.paths import resolve_text
+from kg.read_sources import Problem, SourceFile, Sources, display
 
 
 def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def letter_quotes(sources: Sources) -> list[tuple[str, str]]:
-    """(where, quote) for every quote the letter source takes from the letter's text."""
-    letter = sources.letter
-    found = [(f"patient {letter.patient.id}", letter.patient.quote), (f"case {letter.case.id}", letter.case.quote)]
-    found += [(f"finding {f.id}", f.quote) for f in letter.findings]
-    found += [(f"outcome {o.id}", o.quote) for o in letter.outcomes]
-    for c in letter.courses:
-        found.append((f"course {c.id}", c.quote))
-        if c.route_quote:
-            found.append((f"course {c.id} route", c.route_quote))
-    found += [(f"regimen {r.id}", r.quote) for r in letter.regimens]
-    found += [(f"claim {c.id}", c.quote) for c in letter.claims if c.quote]
+@dataclass(frozen=True)
+class Quote:
+    loc: tuple
+    text: str
+    url: str | None = None  # a claim that quotes a web page names it; that page is not stored
+
+
+@dataclass
+class QuoteReport:
+    checked: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"{self.checked} quotes found verbatim in their texts"
+        return text + (f"; {len(self.unchecked)} unchecked (listed)" if self.unchecked else "")
+
+
+def quotes_of(source: Source) -> list[Quote]:
+    """Every quote a source file takes from its text, with its field path."""
+    found = []
+    if isinstance(source, DocumentSource):
+        for i, case in enumerate(source.cases):
+            at = ("cases", i)
+            found += [Quote((*at, "quote"), case.quote), Quote((*at, "patient", "quote"), case.patient.quote)]
+            for key in ("findings", "outcomes", "courses", "regimens"):
+                for j, item in enumerate(getattr(case, key)):
+                    found.append(Quote((*at, key, j, "quote"), item.quote))
+                    if getattr(item, "route_quote", None):
+                        found.append(Quote((*at, key, j, "route_quote"), item.route_quote))
+    for i, claim in enumerate(source.claims):
+        if claim.quote:
+            found.append(Quote(("claims", i, "quote"), claim.quote, claim.source_url))
     return found
 
 
-def missing_letter_quotes(sources: Sources, report: Path) -> list[tuple[str, str]]:
-    """(where, quote) for every letter quote that is not in the report; empty when all are verbatim."""
-    text = normalise(report.read_text(encoding="utf-8"))
-    return [(where, quote) for where, quote in letter_quotes(sources) if normalise(quote) not in text]
+def check_file(file: SourceFile) -> QuoteReport:
+    report = QuoteReport()
+    quotes = quotes_of(file.source)
+    if not quotes:
+        return report
+    texts = [resolve_text(p) for p in file.source.text or []]
+    missing = [p for p in texts if not p.exists()]
+    if not texts or missing:
+        why = "the file names no text (add `text:`)" if not texts else f"text not found: {', '.join(map(str, missing))}"
+        report.unchecked += [f"{display(file.path)}:{file.line(q.loc)}: {'.'.join(map(str, q.loc))}: {why}" for q in quotes]
+        return report
+    corpus = " ".join(normalise(p.read_text(encoding="utf-8")) for p in texts)
+    for quote in quotes:
+        where = ".".join(map(str, quote.loc))
+        if normalise(quote.text) in corpus:
+            report.checked += 1
+        elif quote.url:
+            report.unchecked.append(f"{display(file.path)}:{file.line(quote.loc)}: {where}: quoted from {quote.url}, "
+                                    "a page that is not stored")
+        else:
+            report.problems.append(Problem(file.path, file.line(quote.loc), where,
+                                           f"quote not found verbatim in {', '.join(map(str, texts))}: "
+                                           f"{quote.text!r}"))
+    return report
 
 
-def check_letter_quotes(sources: Sources, report: Path) -> list[str]:
-    """Every letter quote that is not in the report, as 'where: quote'; empty when all are verbatim."""
-    return [f"{where}: {quote!r}" for where, quote in missing_letter_quotes(sources, report)]
+def check_quotes(sources: Sources) -> QuoteReport:
+    """Every quote of every source file against its text."""
+    total = QuoteReport()
+    for file in sources.files:
+        report = check_file(file)
+        total.checked += report.checked
+        total.problems += report.problems
+        total.unchecked += report.unchecked
+    return total
 
-
-def require_letter_quotes(sources: Sources, report: Path) -> None:
-    """:raise SourceError: naming letter.yaml, the line and the field of the first quote not in the report
-    (and listing the others)"""
-    missing = missing_letter_quotes(sources, report)
-    if not missing:
-        return
-    path = sources.paths["letter"]
-    places = [(*locate_value(path, quote), where, quote) for where, quote in missing]
-    line, field, where, quote = places[0]
-    others = "".join(f"\n  {path}:{ln}: {fd}: {w}: {q!r}" for ln, fd, w, q in places[1:])
-    raise SourceError(path, line, field, f"{where}: quote not found verbatim in {report}: {quote!r}{others}")
-
-
-def locate_value(path: Path, value: str) -> tuple[int | None, str | None]:
-    """The line and field path (e.g. ``findings.3.quote``) of the YAML scalar holding ``value``."""
-    wanted = normalise(value)
-    stack: list[tuple[yaml.Node | None, tuple]] = [(yaml.compose(path.read_text(encoding="utf-8")), ())]
-    while stack:
-        node, loc = stack.pop()
-        if isinstance(node, yaml.ScalarNode) and normalise(str(node.value)) == wanted:
-            return node.start_mark.line + 1, ".".join(map(str, loc))
-        if isinstance(node, yaml.MappingNode):
-            stack.extend((child, (*loc, key.value)) for key, child in reversed(node.value))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((child, (*loc, i)) for i, child in reversed(list(enumerate(node.value))))
-    return None, None

@@ -1,45 +1,104 @@
-"""Read and validate the curated source files, reporting errors by file, line and field.
+"""Read and validate the curated source files, reporting every problem by file, line and field.
 
 A curator who mistypes a key or a dose must be told where, in the file they edit; pydantic knows the
-field path, and PyYAML's node tree knows the line of every value, so the two are joined here.
+field path, and PyYAML's node tree knows the line of every value, so the two are joined here. Each
+file is parsed once: the node tree gives both the lines and the data.
+
+Layout: `entities.yaml` (the shared entity registry) and one folder per source document, holding
+`document.yaml` and `references/ref-NN.yaml`, any number of each.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
-from kg.model import EntitiesSource, LetterSource, ReferenceSource, Source, source_model
-from kg.paths import SOURCES_DIR
+from kg.model import DocumentSource, EntitiesSource, ReferenceSource, Source
+from kg.paths import REPO_ROOT, SOURCES_DIR
+
+DOCUMENT_FILE = "document.yaml"
+ENTITIES_FILE = "entities.yaml"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a source file, printed as `path:line: field: reason`."""
+
+    path: Path
+    line: int | None
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{display(self.path)}:{self.line}" if self.line else display(self.path)
+        return f"{where}: {self.field + ': ' if self.field else ''}{self.reason}"
 
 
 class SourceError(ValueError):
-    """A source file that cannot be used: names the file, the line, the field and the reason."""
+    """Source files that cannot be used: names the file, line and field of the first problem, and
+    lists the others below it."""
 
-    def __init__(self, path: Path, line: int | None, field: str | None, reason: str):
-        self.path, self.line, self.field, self.reason = path, line, field, reason
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {field + ': ' if field else ''}{reason}")
+    def __init__(self, path: Path, line: int | None, field: str | None, reason: str,
+                 more: tuple[Problem, ...] = ()):
+        self.path, self.line, self.field, self.reason, self.more = path, line, field, reason, more
+        first = Problem(path, line, field, reason)
+        super().__init__("\n  ".join(str(p) for p in (first, *more)))
+
+    @classmethod
+    def of(cls, problems: list[Problem]) -> SourceError:
+        first = problems[0]
+        return cls(first.path, first.line, first.field, first.reason, tuple(problems[1:]))
+
+
+def display(path: Path) -> str:
+    """A path as a curator types it: relative to the repository when inside it."""
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One parsed source file. `key` names its graphs and claims: the document id for a document, its
+    prefixed reference id (`ref-14` in the letter, `<doc>-ref-01` elsewhere) for a reference."""
+
+    key: str
+    source: Source
+    path: Path
+    tree: yaml.Node = field(repr=False, compare=False)
+    document: DocumentSource | None = None
+
+    def line(self, loc: tuple) -> int | None:
+        return line_of(self.tree, loc)
+
+
+@dataclass(frozen=True)
+class Document:
+    source: DocumentSource
+    folder: Path
+    references: tuple[ReferenceSource, ...]
+
+    @property
+    def id(self) -> str:
+        return self.source.id
 
 
 @dataclass(frozen=True)
 class Sources:
-    letter: LetterSource
     entities: EntitiesSource
-    references: tuple[ReferenceSource, ...]
-    paths: dict[str, Path]
+    documents: tuple[Document, ...]
+    files: tuple[SourceFile, ...]
 
-    def all(self) -> list[Source]:
-        return [self.entities, self.letter, *self.references]
+    def file(self, key: str) -> SourceFile:
+        return next(f for f in self.files if f.key == key)
 
-    def file_name(self, source_id: str) -> str:
-        """The source file as a curator finds it in the repository, e.g. kg/sources/references/ref-04.yaml."""
-        path = self.paths[source_id]
-        folder = "kg/sources/references" if path.parent.name == "references" else "kg/sources"
-        return f"{folder}/{path.name}"
+    def file_name(self, key: str) -> str:
+        """The source file as a curator finds it, e.g. kg/sources/letter/references/ref-04.yaml."""
+        return display(self.file(key).path)
 
 
 def line_of(node: yaml.Node | None, loc: tuple) -> int | None:
@@ -57,48 +116,105 @@ def line_of(node: yaml.Node | None, loc: tuple) -> int | None:
     return line
 
 
-def read_source(path: Path) -> Source:
-    """Parse and validate one source file; raise SourceError naming file, line and field."""
+def _parse(path: Path) -> tuple[yaml.Node, object]:
+    text = path.read_text(encoding="utf-8")
+    loader = yaml.SafeLoader(text)
     try:
-        text = path.read_text(encoding="utf-8")
-        tree = yaml.compose(text)
-        data = yaml.safe_load(text)
+        tree = loader.get_single_node()
+        return tree, loader.construct_document(tree) if tree is not None else None
+    finally:
+        loader.dispose()
+
+
+def read_file(path: Path, model: type[Source], expected_id: str) -> tuple[yaml.Node | None, Source | None,
+                                                                         list[Problem]]:
+    """Parse and validate one source file: (tree, model, problems), the model None when invalid."""
+    try:
+        tree, data = _parse(path)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise SourceError(path, line, None, f"not valid YAML: {exc.problem}") from exc
+        return None, None, [Problem(path, line, None, f"not valid YAML: {exc.problem}")]
     except OSError as exc:
-        raise SourceError(path, None, None, f"cannot read: {exc.strerror}") from exc
+        return None, None, [Problem(path, None, None, f"cannot read: {exc.strerror}")]
     if not isinstance(data, dict) or "id" not in data:
-        raise SourceError(path, 1, "id", "a source file is a mapping with an 'id'")
+        return tree, None, [Problem(path, 1, "id", "a source file is a mapping with an 'id'")]
+    if str(data["id"]) != expected_id:
+        return tree, None, [Problem(path, line_of(tree, ("id",)), "id",
+                                    f"id {data['id']!r} does not match its file or folder name {expected_id!r}")]
     try:
-        model = source_model(str(data["id"]))
-    except ValueError as exc:
-        raise SourceError(path, line_of(tree, ("id",)), "id", str(exc)) from exc
-    try:
-        return model.model_validate(data)
+        return tree, model.model_validate(data), []
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            loc = tuple(error["loc"])
-            problems.append((line_of(tree, loc) or 0, ".".join(str(part) for part in loc) or None, error["msg"]))
-        problems.sort(key=lambda p: p[0])
-        line, field, reason = problems[0]
-        more = "".join(f"\n  {path}:{ln}: {fd}: {msg}" for ln, fd, msg in problems[1:])
-        raise SourceError(path, line, field, reason + more) from exc
+            loc = tuple(part for part in error["loc"] if not str(part).startswith("function-"))
+            reason = error["msg"].removeprefix("Value error, ")
+            problems.append(Problem(path, line_of(tree, loc) or 1, ".".join(map(str, loc)) or None, reason))
+        return tree, None, sorted(problems, key=lambda p: p.line or 0)
 
 
-def read_sources(directory: Path = SOURCES_DIR) -> Sources:
-    """All source files: letter.yaml, entities.yaml and references/ref-NN.yaml (exactly 16)."""
-    paths = {"letter": directory / "letter.yaml", "entities": directory / "entities.yaml"}
-    for path in sorted((directory / "references").glob("*.yaml")):
-        paths[path.stem] = path
-    loaded = {key: read_source(path) for key, path in paths.items()}
-    for key, source in loaded.items():
-        if source.id != key:
-            raise SourceError(paths[key], 1, "id", f"id {source.id!r} does not match the file name {key!r}")
-    references = tuple(s for s in loaded.values() if isinstance(s, ReferenceSource))
-    numbers = sorted(r.number for r in references)
-    if numbers != list(range(1, 17)):
-        missing = sorted(set(range(1, 17)) - set(numbers))
-        raise SourceError(directory / "references", None, None, f"need references 1-16; missing {missing}")
-    return Sources(loaded["letter"], loaded["entities"], references, paths)  # type: ignore[arg-type]
+def read_source(path: Path) -> Source:
+    """One source file on its own (its kind from its place in the layout); raise SourceError."""
+    if path.name == ENTITIES_FILE:
+        model, expected = EntitiesSource, "entities"
+    elif path.name == DOCUMENT_FILE:
+        model, expected = DocumentSource, path.parent.name
+    else:
+        model, expected = ReferenceSource, path.stem
+    _, source, problems = read_file(path, model, expected)
+    if problems:
+        raise SourceError.of(problems)
+    return source  # type: ignore[return-value]
+
+
+def document_folders(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def load_sources(directory: Path = SOURCES_DIR, extra: tuple[Path, ...] = ()) -> tuple[Sources | None,
+                                                                                      list[Problem]]:
+    """Every source file under `directory` (and the document folders in `extra`), with every problem
+    found in them; Sources is None when any file is invalid."""
+    problems: list[Problem] = []
+    files: list[SourceFile] = []
+    tree, entities, found = read_file(directory / ENTITIES_FILE, EntitiesSource, "entities")
+    problems += found
+    if entities:
+        files.append(SourceFile("entities", entities, directory / ENTITIES_FILE, tree))
+    documents = []
+    folders = document_folders(directory) if directory.is_dir() else []
+    for folder in [*folders, *(f for f in extra if f.resolve() not in {x.resolve() for x in folders})]:
+        document = _load_document(folder, files, problems)
+        if document:
+            documents.append(document)
+    if problems or entities is None:
+        return None, problems
+    return Sources(entities, tuple(documents), tuple(files)), problems  # type: ignore[arg-type]
+
+
+def _load_document(folder: Path, files: list[SourceFile], problems: list[Problem]) -> Document | None:
+    path = folder / DOCUMENT_FILE
+    if not path.exists():
+        problems.append(Problem(folder, None, None, f"a source document folder needs a {DOCUMENT_FILE} "
+                                                    "(`dmkg new-source ID` writes one)"))
+        return None
+    tree, document, found = read_file(path, DocumentSource, folder.name)
+    problems += found
+    if document is None:
+        return None
+    files.append(SourceFile(document.id, document, path, tree, document))
+    references = []
+    for ref_path in sorted((folder / "references").glob("*.yaml")):
+        ref_tree, ref, found = read_file(ref_path, ReferenceSource, ref_path.stem)
+        problems += found
+        if ref is not None:
+            references.append(ref)
+            files.append(SourceFile(document.prefix + ref.id, ref, ref_path, ref_tree, document))  # type: ignore
+    return Document(document, folder, tuple(references))  # type: ignore[arg-type]
+
+
+def read_sources(directory: Path = SOURCES_DIR, extra: tuple[Path, ...] = ()) -> Sources:
+    """All source files, valid each on its own; raise SourceError naming every problem."""
+    sources, problems = load_sources(directory, extra)
+    if problems or sources is None:
+        raise SourceError.of(problems or [Problem(directory, None, None, "no sources")])
+    return sources

@@ -2,9 +2,12 @@
 
 Each source document gets the nanopublication shape, so "where does this fact come from" is always a
 GRAPH lookup away. A claim is reified KGX-style (a dmkg:Claim node with subject, predicate, object,
-modality and evidence). Only a claim that the letter or the entity registry states as fact, that
+modality and evidence). Only a claim that a document or the entity registry states as fact, that
 supports its statement and relates individuals also stands as a plain triple, so a plain triple never
 reads as fact what a source hedges; what candidate publications report stays in claim nodes.
+
+Each document mints its case's IRIs under its own prefix (kg.model.DocumentSource), and its numbered
+references as `<document id>-ref-NN`, so documents never collide.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.curie import CurieError, expand
-from kg.model import Claim, EntitiesSource, Finding, LetterSource, Outcome, Publication, ReferenceSource, Source
-from kg.read_sources import Sources
+from kg.model import Case, Claim, DocumentSource, EntitiesSource, Finding, Outcome, Publication, ReferenceSource
+from kg.read_sources import SourceFile, Sources
 from kg.vocab import (
     BIOLINK,
     CURATORS,
@@ -46,6 +49,14 @@ class TransformError(ValueError):
     def __init__(self, source_id: str, loc: tuple, reason: str):
         self.source_id, self.loc, self.reason = source_id, loc, reason
         super().__init__(f"{source_id}: {'.'.join(map(str, loc))}: {reason}")
+
+
+class TransformErrors(ValueError):
+    """Every name the sources use that does not exist, so a curator sees them all at once."""
+
+    def __init__(self, errors: list[TransformError]):
+        self.errors = errors
+        super().__init__("\n".join(map(str, errors)))
 
 
 @dataclass(frozen=True)
@@ -79,10 +90,21 @@ def _en(text: str) -> Literal:
 
 
 class _Writer:
-    """Adds triples to one assertion graph, checking dmkg terms and entity keys as it goes."""
+    """Adds triples to one assertion graph, checking dmkg terms and entity keys as it goes; what does
+    not exist is recorded in `errors` and the writing goes on, to find every such name in one pass."""
 
-    def __init__(self, graph: Graph, source_id: str, terms: Terms, entities: set[str]):
+    def __init__(self, graph: Graph, source_id: str, terms: Terms, entities: set[str],
+                 errors: list[TransformError], document: DocumentSource | None = None):
         self.graph, self.source_id, self.terms, self.entities = graph, source_id, terms, entities
+        self.errors, self.document = errors, document
+        self.local = document.case_nodes() if document else set()
+
+    def fail(self, loc: tuple, reason: str) -> None:
+        self.errors.append(TransformError(self.source_id, loc, reason))
+
+    def mint(self, local_id: str) -> URIRef:
+        """The IRI of one of the document's own nodes (case, patient, finding, course, …)."""
+        return DMKGID[(self.document.prefix if self.document else "") + local_id]
 
     def add(self, s: Node, p: Node, o: Node | None) -> None:
         if o is not None:
@@ -91,7 +113,7 @@ class _Writer:
     def term(self, name: str, kinds: Iterable[frozenset[URIRef]], loc: tuple) -> URIRef:
         iri = DMKG[name]
         if not any(iri in kind for kind in kinds):
-            raise TransformError(self.source_id, loc, f"{name!r} is not a term of the right kind in the ontology")
+            self.fail(loc, f"{name!r} is not a term of the right kind in the ontology")
         return iri
 
     def cls(self, name: str, loc: tuple) -> URIRef:
@@ -102,14 +124,15 @@ class _Writer:
 
     def entity(self, key: str, loc: tuple) -> URIRef:
         if key not in self.entities:
-            raise TransformError(self.source_id, loc, f"unknown entity {key!r} (see kg/sources/entities.yaml)")
+            self.fail(loc, f"unknown entity {key!r} (see kg/sources/entities.yaml)")
         return DMKGID[key]
 
     def xref(self, curie: str, loc: tuple) -> URIRef:
         try:
             return URIRef(expand(curie))
         except CurieError as exc:
-            raise TransformError(self.source_id, loc, str(exc)) from exc
+            self.fail(loc, str(exc))
+            return URIRef(f"urn:invalid:{curie}")
 
     def individual(self, node: URIRef, types: Iterable[URIRef], label: str) -> None:
         self.add(node, RDF.type, OWL.NamedIndividual)
@@ -122,8 +145,9 @@ def publication_iri(publication: Publication) -> URIRef:
     return DMKGID[publication.id]
 
 
-def reference_iri(number: int) -> URIRef:
-    return DMKGID[f"letter-ref-{number:02d}"]
+def reference_iri(document_id: str, number: int) -> URIRef:
+    """Reference NUMBER of a document, e.g. dmkgid:letter-ref-14."""
+    return DMKGID[f"{document_id}-ref-{number:02d}"]
 
 
 def claim_iri(source_id: str, claim_id: str) -> URIRef:
@@ -156,18 +180,21 @@ def _is_class(name: str) -> bool:
 
 
 def _node_of(w: _Writer, name: str, loc: tuple) -> URIRef:
-    """A claim's subject or object: an entity key, or (for statements about kinds) a dmkg class."""
+    """A claim's subject or object: an entity key, a node of the document's cases (a course or a
+    regimen), or (for statements about kinds) a dmkg class."""
     if _is_class(name):
         return w.cls(name, loc)
+    if name in w.local:
+        return w.mint(name)
     return w.entity(name, loc)
 
 
-def _claims(w: _Writer, source: Source, statedin: URIRef) -> None:
+def _claims(w: _Writer, source: EntitiesSource | DocumentSource | ReferenceSource, statedin: URIRef) -> None:
     # what a candidate publication reports stays reified: which paper a reference is remains unverified
     plain_allowed = not isinstance(source, ReferenceSource)
     for i, claim in enumerate(source.claims):
         loc = ("claims", i)
-        node = claim_iri(source.id, claim.id)
+        node = claim_iri(w.source_id, claim.id)
         subject = _node_of(w, claim.subject, (*loc, "subject"))
         if claim.predicate == "type":
             predicate, obj = RDF.type, w.cls(claim.object, (*loc, "object"))
@@ -181,9 +208,9 @@ def _claims(w: _Writer, source: Source, statedin: URIRef) -> None:
         w.add(node, DMKG.claimObject, obj)
         w.add(node, DMKG.statedIn, statedin)
         for course in claim.about:
-            w.add(node, DMKG.concerns, DMKGID[course])
+            w.add(node, DMKG.concerns, w.mint(course))
         for number in claim.cites:
-            w.add(node, DMKG.citesReference, reference_iri(number))
+            w.add(node, DMKG.citesReference, reference_iri(w.document.id if w.document else "", number))
         about_individuals = not _is_class(claim.subject) and (predicate == RDF.type or not _is_class(claim.object))
         if claim.shortcut and about_individuals and plain_allowed:
             w.add(subject, predicate, obj)
@@ -238,27 +265,27 @@ def _entities(w: _Writer, source: EntitiesSource) -> None:
             w.add(node, DMKG.mappingJustification, _en(e.mapping_justification))
 
 
-def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
+def _case(w: _Writer, c: Case, at: tuple, statedin: URIRef) -> None:
     def provenance(node: URIRef, quote: str, section: str) -> None:
         w.add(node, DMKG.quote, _lit(quote))
         w.add(node, DMKG.section, _lit(section))
         w.add(node, DMKG.statedIn, statedin)
 
-    p, c = letter.patient, letter.case
-    patient, case = DMKGID[p.id], DMKGID[c.id]
+    p = c.patient
+    patient, case = w.mint(p.id), w.mint(c.id)
     w.individual(patient, [DMKG.Patient], p.label)
     w.add(patient, DMKG.ageInYears, _lit(p.age_years))
     w.add(patient, DMKG.sex, _lit(p.sex))
     provenance(patient, p.quote, p.section)
     w.individual(case, [DMKG.Case], c.label)
     w.add(case, DMKG.hasPatient, patient)
-    diagnosis = w.entity(c.diagnosis, ("case", "diagnosis"))
+    diagnosis = w.entity(c.diagnosis, (*at, "diagnosis"))
     w.add(case, DMKG.hasDiagnosis, diagnosis)
     provenance(case, c.quote, c.section)
 
-    for i, f in enumerate(letter.findings):
-        node = DMKGID[f.id]
-        w.individual(node, [w.cls(f.kind, ("findings", i, "kind"))], f.label)
+    for i, f in enumerate(c.findings):
+        node = w.mint(f.id)
+        w.individual(node, [w.cls(f.kind, (*at, "findings", i, "kind"))], f.label)
         w.add(case, DMKG.hasFinding, node)
         if f.value:
             w.add(node, DMKG.findingValue, _lit(f.value))
@@ -266,29 +293,31 @@ def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
             w.add(node, DMKG.bodyWeightChange, _lit(f.body_weight_change))
         _period(w, node, f)
         for j, key in enumerate(f.shows):
-            phenotype = w.entity(key, ("findings", i, "shows", j))
+            phenotype = w.entity(key, (*at, "findings", i, "shows", j))
             w.add(node, DMKG.showsPhenotype, phenotype)
             w.add(patient, DMKG.hasPhenotype, phenotype)
         for j, key in enumerate(f.excludes):
-            phenotype = w.entity(key, ("findings", i, "excludes", j))
+            phenotype = w.entity(key, (*at, "findings", i, "excludes", j))
             w.add(node, DMKG.excludesPhenotype, phenotype)
             w.add(patient, DMKG.lacksPhenotype, phenotype)
         provenance(node, f.quote, f.section)
 
-    for i, o in enumerate(letter.outcomes):
-        node = DMKGID[o.id]
-        w.individual(node, [w.cls(o.kind, ("outcomes", i, "kind"))], o.statement)
+    for i, o in enumerate(c.outcomes):
+        node = w.mint(o.id)
+        w.individual(node, [w.cls(o.kind, (*at, "outcomes", i, "kind"))], o.statement)
         w.add(node, DMKG.statement, _lit(o.statement))
         _period(w, node, o)
         provenance(node, o.quote, o.section)
 
     drugs = {}
-    for i, course in enumerate(letter.courses):
-        loc = ("courses", i)
-        node = DMKGID[course.id]
+    for i, course in enumerate(c.courses):
+        loc = (*at, "courses", i)
+        node = w.mint(course.id)
         drug = w.entity(course.drug, (*loc, "drug"))
         drugs[drug] = course
         label = f"step {course.step}: {course.drug} {_lit(course.dose_value)} {course.dose_unit} {course.frequency}"
+        if w.document and w.document.prefix:  # the letter owns bare labels, as it owns bare IRIs
+            label += f" ({w.document.id} {c.id})"
         w.individual(node, [DMKG.TreatmentCourse], label)
         w.add(case, DMKG.hasTreatmentCourse, node)
         w.add(node, DMKG.stepNumber, _lit(course.step))
@@ -302,22 +331,22 @@ def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
             w.add(node, DMKG.durationUnit, _lit(course.duration_unit or ""))
         w.add(node, DMKG.timing, _lit(course.timing))
         for other in course.follows:
-            w.add(node, DMKG.followsCourse, DMKGID[other])
+            w.add(node, DMKG.followsCourse, w.mint(other))
         provenance(node, course.quote, course.section)
         if course.route_quote:
             w.add(node, DMKG.quote, _lit(course.route_quote))
-    for regimen in letter.regimens:
-        node = DMKGID[regimen.id]
+    for regimen in c.regimens:
+        node = w.mint(regimen.id)
         w.individual(node, [DMKG.TreatmentRegimen], regimen.label)
         w.add(case, DMKG.hasTreatmentRegimen, node)
         w.add(node, DMKG.stepNumber, _lit(regimen.step))
         w.add(node, DMKG.timing, _lit(regimen.timing))
         for course in regimen.courses:
-            w.add(node, DMKG.includesCourse, DMKGID[course])
+            w.add(node, DMKG.includesCourse, w.mint(course))
         if regimen.follows:
-            w.add(node, DMKG.followsRegimen, DMKGID[regimen.follows])
+            w.add(node, DMKG.followsRegimen, w.mint(regimen.follows))
         for outcome in regimen.outcomes:
-            w.add(node, DMKG.hasOutcome, DMKGID[outcome])
+            w.add(node, DMKG.hasOutcome, w.mint(outcome))
         provenance(node, regimen.quote, regimen.section)
     for drug in drugs:
         w.add(drug, DMKG.appliedToTreat, diagnosis)
@@ -331,12 +360,12 @@ def _period(w: _Writer, node: URIRef, item: Finding | Outcome) -> None:
         w.add(node, DMKG.periodAnchor, _lit(item.period_anchor))
 
 
-def _reference(w: _Writer, ref: ReferenceSource, publication: URIRef, letter: URIRef) -> None:
-    node = reference_iri(ref.number)
-    w.individual(node, [DMKG.CitedReference], f"reference {ref.number} of the letter")
+def _reference(w: _Writer, ref: ReferenceSource, publication: URIRef, document: DocumentSource) -> None:
+    node = reference_iri(document.id, ref.number)
+    w.individual(node, [DMKG.CitedReference], f"reference {ref.number} of {document.name}")
     w.add(node, DMKG.referenceNumber, _lit(ref.number))
     w.add(node, DMKG.citedFor, _lit(ref.cited_for))
-    w.add(node, DMKG.referenceOf, letter)
+    w.add(node, DMKG.referenceOf, publication_iri(document.publication))
     w.add(node, DMKG.identifiedAs, publication)
     w.add(node, DMKG.assignmentStatus, _lit(ref.assignment_status))
     if ref.assignment_note:
@@ -346,36 +375,51 @@ def _reference(w: _Writer, ref: ReferenceSource, publication: URIRef, letter: UR
 
 
 def build_dataset(sources: Sources, ontology: Graph) -> Dataset:
-    """All sources as quads: per source an assertion, a provenance and a pubinfo graph."""
-    terms = Terms.of(ontology)
-    entity_keys = {e.id for e in sources.entities.entities} | sources.letter.case_nodes()
-    letter_iri = publication_iri(sources.letter.publication)
-    dataset = Dataset()
-    for source in sources.all():
-        assertion, provenance, pubinfo = source_graphs(source.id)
-        graph = dataset.graph(assertion)
-        w = _Writer(graph, source.id, terms, entity_keys)
-        publication = _publication(w, source.publication)
-        if isinstance(source, EntitiesSource):
-            _entities(w, source)
-        elif isinstance(source, LetterSource):
-            _case(w, source, publication)
-        elif isinstance(source, ReferenceSource):
-            _reference(w, source, publication, letter_iri)
-        _claims(w, source, publication)
+    """All sources as quads: per source file an assertion, a provenance and a pubinfo graph.
 
-        prov = dataset.graph(provenance)
-        prov.add((assertion, PROV.wasDerivedFrom, publication))
-        prov.add((assertion, PROV.wasAttributedTo, CURATORS))
-        prov.add((assertion, DCTERMS.source, Literal(sources.file_name(source.id))))
-        info = dataset.graph(pubinfo)
-        info.add((assertion, DCTERMS.license, LICENSE))
-        info.add((assertion, DCTERMS.created, Literal(source.curated_on, datatype=XSD.date)))
-        info.add((assertion, DCTERMS.creator, CURATORS))
-        info.add((CURATORS, RDF.type, PROV.Agent))
-        info.add((CURATORS, RDFS.label, _en("dmkg curators")))
+    Raises TransformErrors naming every unknown entity, ontology term or CURIE.
+    """
+    terms = Terms.of(ontology)
+    entity_keys = {e.id for e in sources.entities.entities}
+    dataset = Dataset()
+    errors: list[TransformError] = []
+    for file in sources.files:
+        _source_graphs(dataset, sources, file, terms, entity_keys, errors)
+    if errors:
+        raise TransformErrors(errors)
     _no_blank_nodes(dataset)
     return dataset
+
+
+def _source_graphs(dataset: Dataset, sources: Sources, file: SourceFile, terms: Terms, entity_keys: set[str],
+                   errors: list[TransformError]) -> None:
+    source = file.source
+    assertion, provenance, pubinfo = source_graphs(file.key)
+    w = _Writer(dataset.graph(assertion), file.key, terms, entity_keys, errors, file.document)
+    pub = source.publication
+    publication = DMKGID[pub] if isinstance(pub, str) else _publication(w, pub)
+    if isinstance(source, EntitiesSource):
+        _entities(w, source)
+    elif isinstance(source, DocumentSource):
+        for i, case in enumerate(source.cases):
+            _case(w, case, ("cases", i), publication)
+    elif isinstance(source, ReferenceSource) and file.document:
+        _reference(w, source, publication, file.document)
+    _claims(w, source, publication)  # type: ignore[arg-type]
+
+    prov = dataset.graph(provenance)
+    prov.add((assertion, PROV.wasDerivedFrom, publication))
+    prov.add((assertion, PROV.wasAttributedTo, CURATORS))
+    prov.add((assertion, DCTERMS.source, Literal(sources.file_name(file.key))))
+    info = dataset.graph(pubinfo)
+    info.add((assertion, DCTERMS.license, LICENSE))
+    info.add((assertion, DCTERMS.created, Literal(source.curated_on, datatype=XSD.date)))
+    info.add((assertion, DCTERMS.creator, CURATORS))
+    if file.document:
+        # the document this file is part of, so VoID and `dmkg stats` can list documents
+        info.add((assertion, DCTERMS.isPartOf, publication_iri(file.document.publication)))
+    info.add((CURATORS, RDF.type, PROV.Agent))
+    info.add((CURATORS, RDFS.label, _en("dmkg curators")))
 
 
 def _no_blank_nodes(dataset: Dataset) -> None:

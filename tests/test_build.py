@@ -18,6 +18,7 @@ from kg.transform import build_dataset
 from kg.vocab import DMKG, DMKGID, HAS_DBXREF
 
 INFERRED = "https://w3id.org/dmkg/graph/inferred"
+LETTER = "letter/document.yaml"
 
 
 @pytest.fixture()
@@ -91,16 +92,16 @@ def _snapshot(build_dir: Path) -> dict[str, bytes | str]:
 def test_unknown_entity_fails_with_line_and_leaves_store_untouched(tmp_path, build_dir):
     build(write_release=False)
     before = _snapshot(build_dir)
-    directory, line = _broken_sources(tmp_path, "letter.yaml", "    drug: methotrexate", "    drug: methotrexat")
+    directory, line = _broken_sources(tmp_path, LETTER, "        drug: methotrexate", "        drug: methotrexat")
     with pytest.raises(SourceError) as info:
         build(directory, write_release=False)
-    assert (info.value.path.name, info.value.line, info.value.field) == ("letter.yaml", line, "courses.1.drug")
+    assert (info.value.path.name, info.value.line, info.value.field) == ("document.yaml", line, "cases.0.courses.1.drug")
     assert "unknown entity 'methotrexat'" in info.value.reason
     assert _snapshot(build_dir) == before
 
 
 def test_unknown_ontology_term_fails_with_line(tmp_path, build_dir):
-    directory, line = _broken_sources(tmp_path, "letter.yaml", "    predicate: hasTarget", "    predicate: hasTargett")
+    directory, line = _broken_sources(tmp_path, LETTER, "    predicate: hasTarget", "    predicate: hasTargett")
     with pytest.raises(SourceError) as info:
         build(directory, write_release=False)
     assert info.value.line == line and "hasTargett" in info.value.reason
@@ -108,10 +109,11 @@ def test_unknown_ontology_term_fails_with_line(tmp_path, build_dir):
 
 
 def test_a_misquoted_letter_fails_the_build(tmp_path, build_dir):
-    directory, _ = _broken_sources(tmp_path, "letter.yaml", '"Muscle biopsy was denied."', '"Muscle biopsy was refused."')
-    with pytest.raises(SourceError, match=r"letter\.yaml:\d+: findings\.\d+\.quote: finding "
-                       r"finding-muscle-biopsy-declined: quote not found verbatim .*'Muscle biopsy was refused\.'"):
+    directory, line = _broken_sources(tmp_path, LETTER, '"Muscle biopsy was denied."', '"Muscle biopsy was refused."')
+    with pytest.raises(SourceError) as info:
         build(directory, write_release=False)
+    assert (info.value.line, info.value.field) == (line, "cases.0.findings.9.quote")
+    assert "quote not found verbatim" in info.value.reason and "'Muscle biopsy was refused.'" in info.value.reason
     assert not (build_dir / "store").exists()
 
 
@@ -128,7 +130,7 @@ def test_shacl_names_the_node_of_an_incomplete_course_and_a_bad_identifier():
 
 
 def test_a_data_file_that_breaks_a_shape_fails_the_build_naming_the_node(tmp_path, build_dir):
-    directory, _ = _broken_sources(tmp_path, "letter.yaml", "    drug: azathioprine", "    drug: cd11a")
+    directory, _ = _broken_sources(tmp_path, LETTER, "        drug: azathioprine", "        drug: cd11a")
     with pytest.raises(BuildError) as info:
         build(directory, write_release=False)
     message = str(info.value)

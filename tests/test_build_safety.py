@@ -55,7 +55,7 @@ def test_a_changed_letter_quote_names_file_line_and_field(tmp_path, monkeypatch)
 
     sources = tmp_path / "sources"
     shutil.copytree(SOURCES_DIR, sources)
-    letter = sources / "letter.yaml"
+    letter = sources / "letter" / "document.yaml"
     text = letter.read_text(encoding="utf-8")
     old = '"erythema extending to the chest"'
     line = text[: text.index(old)].count("\n") + 1
@@ -65,7 +65,7 @@ def test_a_changed_letter_quote_names_file_line_and_field(tmp_path, monkeypatch)
         build(sources, write_release=False)
     assert (info.value.path, info.value.line) == (letter, line)
     assert info.value.field is not None and info.value.field.endswith(".quote")
-    assert f"letter.yaml:{line}: {info.value.field}: " in str(info.value)
+    assert f"document.yaml:{line}: {info.value.field}: " in str(info.value)
     assert "not found verbatim" in str(info.value) and "chesT" in str(info.value)
     assert not (tmp_path / "build" / "store").exists()  # nothing written
 

@@ -1,9 +1,8 @@
-"""Source files: they validate, quote the letter verbatim, use only verified identifiers, and a broken
+"""Source files: they validate, quote their texts verbatim, use only verified identifiers, and a broken
 one is rejected with its file, line and field."""
 
 from __future__ import annotations
 
-import csv
 import re
 import shutil
 from pathlib import Path
@@ -12,8 +11,9 @@ import pytest
 import yaml
 
 from kg.paths import SOURCES_DIR, shared_dir
-from kg.quotes import check_letter_quotes, letter_quotes, normalise
+from kg.quotes import check_quotes, normalise, quotes_of
 from kg.read_sources import SourceError, read_source, read_sources
+from kg.source_checks import consistency, verified_identifiers
 
 
 @pytest.fixture(scope="module")
@@ -21,42 +21,29 @@ def sources():
     return read_sources()
 
 
-def verified_identifiers() -> set[str]:
-    with (shared_dir() / "sources" / "identifiers.tsv").open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    ids = set()
-    for row in rows:
-        if row["verified"] != "yes":
-            continue
-        ident = row["id"]
-        if row["namespace"].startswith("ATC") and ":" not in ident:
-            ident = f"ATC:{ident}"
-        elif row["namespace"] == "DrugBank":
-            ident = f"DRUGBANK:{ident}"
-        elif row["namespace"] == "ChEMBL":
-            ident = f"CHEMBL.COMPOUND:{ident}"
-        elif row["namespace"] == "UniProt":
-            ident = f"UniProtKB:{ident}"
-        ids.add(ident)
-    return ids
+def letter(sources):
+    return next(d for d in sources.documents if d.id == "letter")
 
 
 def test_all_sources_validate(sources):
-    assert sources.letter.patient.age_years == 82
-    assert len(sources.references) == 16
-    assert len(sources.letter.courses) == 7
+    [case] = letter(sources).source.cases
+    assert case.patient.age_years == 82
+    assert len(letter(sources).references) == 16
+    assert len(case.courses) == 7
+    assert [f.key for f in sources.files][:3] == ["entities", "letter", "ref-01"]
 
 
-def test_every_letter_quote_is_verbatim_in_the_report(sources):
-    quotes = letter_quotes(sources)
-    assert len(quotes) > 60
-    assert check_letter_quotes(sources, shared_dir() / "seed" / "report.txt") == []
+def test_every_quote_is_verbatim_in_its_text(sources):
+    assert len(quotes_of(letter(sources).source)) > 60
+    report = check_quotes(sources)
+    assert report.problems == [] and report.unchecked == []
+    assert report.checked > 80
 
 
 def test_reference_claims_quote_the_reference_record(sources):
     record = yaml.safe_load((shared_dir() / "sources" / "references.yaml").read_text(encoding="utf-8"))
     summaries = {r["number"]: normalise(r["best_candidate"]["summary"]) for r in record["references"]}
-    for ref in sources.references:
+    for ref in letter(sources).references:
         for claim in ref.claims:
             assert normalise(claim.quote) in summaries[ref.number], (ref.id, claim.id)
 
@@ -72,7 +59,7 @@ def test_entity_claims_quote_a_shared_source_or_name_a_url(sources):
 
 
 def test_every_xref_is_a_verified_identifier(sources):
-    verified = verified_identifiers()
+    verified = verified_identifiers(shared_dir() / "sources" / "identifiers.tsv")
     used = {x for e in sources.entities.entities
             for x in [*e.xrefs, *e.close_match, *e.broad_match, *e.related_match]}
     assert used - verified == set()
@@ -84,7 +71,7 @@ def test_every_xref_is_a_verified_identifier(sources):
 
 def test_pmids_are_those_of_the_reference_record(sources):
     record = (shared_dir() / "sources" / "references.yaml").read_text(encoding="utf-8")
-    for ref in sources.references:
+    for ref in letter(sources).references:
         if ref.publication.pmid:
             assert ref.publication.pmid in record
 
@@ -104,26 +91,27 @@ def _edit(path: Path, old: str, new: str) -> int:
 
 def test_a_misspelt_key_names_file_line_and_field(tmp_path):
     directory = _copy_sources(tmp_path)
-    line = _edit(directory / "letter.yaml", "    dose_unit: mg/kg body weight", "    dose_units: mg/kg body weight")
+    line = _edit(directory / "letter" / "document.yaml", "        dose_unit: mg/kg body weight",
+                 "        dose_units: mg/kg body weight")
     with pytest.raises(SourceError) as info:
         read_sources(directory)
-    assert info.value.path.name == "letter.yaml"
-    assert f"letter.yaml:{line}: courses.2.dose_units: Extra inputs are not permitted" in str(info.value)
-    assert (info.value.field, info.value.line) == ("courses.2.dose_unit", line - 4)
+    assert info.value.path.name == "document.yaml"
+    assert f"document.yaml:{line}: cases.0.courses.2.dose_units: Extra inputs are not permitted" in str(info.value)
+    assert (info.value.field, info.value.line) == ("cases.0.courses.2.dose_unit", line - 4)
 
 
 def test_a_negative_dose_is_rejected_at_its_line(tmp_path):
     directory = _copy_sources(tmp_path)
-    line = _edit(directory / "letter.yaml", "    dose_value: 60", "    dose_value: -60")
+    line = _edit(directory / "letter" / "document.yaml", "        dose_value: 60", "        dose_value: -60")
     with pytest.raises(SourceError) as info:
         read_sources(directory)
-    assert (info.value.line, info.value.field) == (line, "courses.0.dose_value")
+    assert (info.value.line, info.value.field) == (line, "cases.0.courses.0.dose_value")
     assert "greater than 0" in info.value.reason
 
 
 def test_invalid_yaml_names_its_line(tmp_path):
     directory = _copy_sources(tmp_path)
-    path = directory / "references" / "ref-07.yaml"
+    path = directory / "letter" / "references" / "ref-07.yaml"
     line = _edit(path, "number: 7", "number: [7")
     with pytest.raises(SourceError) as info:
         read_source(path)
@@ -131,11 +119,15 @@ def test_invalid_yaml_names_its_line(tmp_path):
     assert info.value.line is not None and info.value.line >= line
 
 
-def test_a_missing_reference_file_is_an_error(tmp_path):
+def test_a_reference_cited_but_not_listed_is_named_at_its_line(tmp_path):
     directory = _copy_sources(tmp_path)
-    (directory / "references" / "ref-16.yaml").unlink()
-    with pytest.raises(SourceError, match=r"missing \[16\]"):
-        read_sources(directory)
+    (directory / "letter" / "references" / "ref-16.yaml").unlink()
+    problems = [str(p) for p in consistency(read_sources(directory)).problems]
+    text = (directory / "letter" / "document.yaml").read_text(encoding="utf-8").splitlines()
+    assert problems and all("reference 16 is cited but not listed" in p for p in problems)
+    for problem in problems:
+        line = int(problem.split(":")[1])
+        assert "cites:" in text[line - 1] and "16" in text[line - 1], problem
 
 
 def test_a_claim_without_quote_reference_or_url_is_rejected(tmp_path):
