@@ -21,8 +21,8 @@ from kg import ontology_release, search_index
 from kg.paths import ONTOLOGY_DIR, RELEASE_FULL, SOURCES_DIR, build_dir, default_store
 from kg.read_sources import SourceError, read_sources
 from kg.shacl import check_shapes
-from kg.store import load_store, write_nquads
 from kg.source_checks import consistency, located
+from kg.store import load_store, write_nquads
 from kg.transform import TransformErrors, build_dataset
 from kg.validate import validate_release_files
 from kg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, RDF

@@ -13,12 +13,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from rdflib import Graph
 
 from kg.model import DocumentSource, EntitiesSource
 from kg.paths import SOURCES_DIR, shared_dir
 from kg.quotes import check_quotes
-from kg.read_sources import Problem, SourceFile, Sources, display, load_sources
+from kg.read_sources import DOCUMENT_FILE, ENTITIES_FILE, Problem, SourceFile, Sources, display, load_sources
 from kg.transform import TransformErrors, build_dataset
 
 # identifiers.tsv names a namespace; the sources write the CURIE prefix of the prefix map
@@ -188,13 +189,43 @@ def consistency(sources: Sources) -> CheckResult:
     return result
 
 
-def check(directory: Path = SOURCES_DIR, extra: tuple[Path, ...] = ()) -> CheckResult:
-    """Every problem of the sources, without building: `dmkg check`."""
+def todo_problems(sources: Sources) -> list[Problem]:
+    """Values a scaffolded file still leaves to fill in (they start with TODO)."""
+    problems = []
+    todo = [(file, file.tree)for file in sources.files]
+    while todo:
+        file, node = todo.pop()
+        if isinstance(node, yaml.ScalarNode) and str(node.value).startswith("TODO"):
+            problems.append(Problem(file.path, node.start_mark.line + 1, None, f"not filled in: {node.value!r}"))
+        elif isinstance(node, yaml.SequenceNode):
+            todo += [(file, child) for child in node.value]
+        elif isinstance(node, yaml.MappingNode):
+            todo += [(file, value) for _, value in node.value]
+    return sorted(problems, key=lambda p: (str(p.path), p.line or 0))
+
+
+def documents_to_check(path: Path) -> tuple[Path, tuple[Path, ...]]:
+    """What `dmkg check PATH` reads: a sources folder as a whole, or one document (a folder, or a file
+    inside it) together with the default sources, so collisions with them are found too."""
+    path = path.resolve()
+    if path.is_file():
+        path = path.parent.parent if path.parent.name == "references" else path.parent
+    if (path / ENTITIES_FILE).exists():
+        return path, ()
+    return SOURCES_DIR, (path,)
+
+
+def check(path: Path = SOURCES_DIR) -> CheckResult:
+    """Every problem of the sources at `path`, without building: `dmkg check`."""
     from kg import ontology_release
 
+    directory, extra = documents_to_check(path)
+    if extra and not (extra[0] / DOCUMENT_FILE).exists():
+        return CheckResult(problems=[Problem(extra[0], None, None, f"neither a sources folder (with "
+                                             f"{ENTITIES_FILE}) nor a document folder (with {DOCUMENT_FILE})")])
     sources, problems = load_sources(directory, extra)
     if sources is None:
         return CheckResult(problems=problems)
     result = consistency(sources)
-    result.problems += transform_problems(sources, ontology_release.read_edit())
+    result.problems += transform_problems(sources, ontology_release.read_edit()) + todo_problems(sources)
     return result

@@ -12,15 +12,11 @@ references as `<document id>-ref-NN`, so documents never collide.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import Decimal
-
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.term import Node
 
-from kg.curie import CurieError, expand
-from kg.model import Case, Claim, DocumentSource, EntitiesSource, Finding, Outcome, Publication, ReferenceSource
+from kg.case_rdf import case_graph
+from kg.model import Claim, DocumentSource, EntitiesSource, Publication, ReferenceSource
+from kg.rdf_writer import Terms, TransformError, TransformErrors, Writer, en, lit
 from kg.read_sources import SourceFile, Sources
 from kg.vocab import (
     BIOLINK,
@@ -33,7 +29,6 @@ from kg.vocab import (
     HAS_DBXREF,
     HAS_EXACT_SYNONYM,
     LICENSE,
-    OWL,
     PROV,
     RDF,
     RDFS,
@@ -41,104 +36,6 @@ from kg.vocab import (
     XSD,
     source_graphs,
 )
-
-
-class TransformError(ValueError):
-    """A source names something that does not exist; `loc` is the field path inside `source_id`."""
-
-    def __init__(self, source_id: str, loc: tuple, reason: str):
-        self.source_id, self.loc, self.reason = source_id, loc, reason
-        super().__init__(f"{source_id}: {'.'.join(map(str, loc))}: {reason}")
-
-
-class TransformErrors(ValueError):
-    """Every name the sources use that does not exist, so a curator sees them all at once."""
-
-    def __init__(self, errors: list[TransformError]):
-        self.errors = errors
-        super().__init__("\n".join(map(str, errors)))
-
-
-@dataclass(frozen=True)
-class Terms:
-    """The dmkg vocabulary as declared by the ontology, to check every term a source uses."""
-
-    classes: frozenset[URIRef]
-    object_properties: frozenset[URIRef]
-    individuals: frozenset[URIRef]
-
-    @classmethod
-    def of(cls, ontology: Graph) -> Terms:
-        def dmkg(kind: URIRef) -> frozenset[URIRef]:
-            return frozenset(s for s in ontology.subjects(RDF.type, kind) if str(s).startswith(str(DMKG)))
-
-        return cls(dmkg(OWL.Class), dmkg(OWL.ObjectProperty), dmkg(OWL.NamedIndividual))
-
-
-def _lit(value: object) -> Literal:
-    if isinstance(value, bool):
-        return Literal(value)
-    if isinstance(value, int):
-        return Literal(value, datatype=XSD.integer)
-    if isinstance(value, float):
-        return Literal(Decimal(str(value)).normalize(), datatype=XSD.decimal)
-    return Literal(str(value))
-
-
-def _en(text: str) -> Literal:
-    return Literal(text, lang="en")
-
-
-class _Writer:
-    """Adds triples to one assertion graph, checking dmkg terms and entity keys as it goes; what does
-    not exist is recorded in `errors` and the writing goes on, to find every such name in one pass."""
-
-    def __init__(self, graph: Graph, source_id: str, terms: Terms, entities: set[str],
-                 errors: list[TransformError], document: DocumentSource | None = None):
-        self.graph, self.source_id, self.terms, self.entities = graph, source_id, terms, entities
-        self.errors, self.document = errors, document
-        self.local = document.case_nodes() if document else set()
-
-    def fail(self, loc: tuple, reason: str) -> None:
-        self.errors.append(TransformError(self.source_id, loc, reason))
-
-    def mint(self, local_id: str) -> URIRef:
-        """The IRI of one of the document's own nodes (case, patient, finding, course, …)."""
-        return DMKGID[(self.document.prefix if self.document else "") + local_id]
-
-    def add(self, s: Node, p: Node, o: Node | None) -> None:
-        if o is not None:
-            self.graph.add((s, p, o))
-
-    def term(self, name: str, kinds: Iterable[frozenset[URIRef]], loc: tuple) -> URIRef:
-        iri = DMKG[name]
-        if not any(iri in kind for kind in kinds):
-            self.fail(loc, f"{name!r} is not a term of the right kind in the ontology")
-        return iri
-
-    def cls(self, name: str, loc: tuple) -> URIRef:
-        return self.term(name, [self.terms.classes], loc)
-
-    def value(self, name: str, loc: tuple) -> URIRef:
-        return self.term(name, [self.terms.individuals], loc)
-
-    def entity(self, key: str, loc: tuple) -> URIRef:
-        if key not in self.entities:
-            self.fail(loc, f"unknown entity {key!r} (see kg/sources/entities.yaml)")
-        return DMKGID[key]
-
-    def xref(self, curie: str, loc: tuple) -> URIRef:
-        try:
-            return URIRef(expand(curie))
-        except CurieError as exc:
-            self.fail(loc, str(exc))
-            return URIRef(f"urn:invalid:{curie}")
-
-    def individual(self, node: URIRef, types: Iterable[URIRef], label: str) -> None:
-        self.add(node, RDF.type, OWL.NamedIndividual)
-        for t in types:
-            self.add(node, RDF.type, t)
-        self.add(node, RDFS.label, _en(label))
 
 
 def publication_iri(publication: Publication) -> URIRef:
@@ -154,10 +51,10 @@ def claim_iri(source_id: str, claim_id: str) -> URIRef:
     return DMKGID[f"claim-{source_id}-{claim_id}"]
 
 
-def _publication(w: _Writer, pub: Publication) -> URIRef:
+def _publication(w: Writer, pub: Publication) -> URIRef:
     node = publication_iri(pub)
     w.individual(node, [DMKG.Publication], pub.title or pub.citation)
-    w.add(node, DCTERMS.bibliographicCitation, _lit(pub.citation))
+    w.add(node, DCTERMS.bibliographicCitation, lit(pub.citation))
     fields = [
         (DMKG.publicationYear, pub.year), (DMKG.pmid, pub.pmid), (DMKG.pmidStatus, pub.pmid_status),
         (DMKG.doi, pub.doi), (DMKG.doiStatus, pub.doi_status), (DMKG.pmcid, pub.pmcid),
@@ -166,9 +63,9 @@ def _publication(w: _Writer, pub: Publication) -> URIRef:
     ]
     for prop, value in fields:
         if value is not None:
-            w.add(node, prop, _lit(value))
+            w.add(node, prop, lit(value))
     if pub.pmid and pub.pmid_status == "verified":
-        w.add(node, HAS_DBXREF, _lit(f"PMID:{pub.pmid}"))
+        w.add(node, HAS_DBXREF, lit(f"PMID:{pub.pmid}"))
     if pub.study_design:
         w.add(node, DMKG.hasStudyDesign, w.value(pub.study_design, ("publication", "study_design")))
     return node
@@ -179,7 +76,7 @@ def _is_class(name: str) -> bool:
     return name[:1].isupper()
 
 
-def _node_of(w: _Writer, name: str, loc: tuple) -> URIRef:
+def _node_of(w: Writer, name: str, loc: tuple) -> URIRef:
     """A claim's subject or object: an entity key, a node of the document's cases (a course or a
     regimen), or (for statements about kinds) a dmkg class."""
     if _is_class(name):
@@ -189,7 +86,7 @@ def _node_of(w: _Writer, name: str, loc: tuple) -> URIRef:
     return w.entity(name, loc)
 
 
-def _claims(w: _Writer, source: EntitiesSource | DocumentSource | ReferenceSource, statedin: URIRef) -> None:
+def _claims(w: Writer, source: EntitiesSource | DocumentSource | ReferenceSource, statedin: URIRef) -> None:
     # what a candidate publication reports stays reified: which paper a reference is remains unverified
     plain_allowed = not isinstance(source, ReferenceSource)
     for i, claim in enumerate(source.claims):
@@ -216,41 +113,41 @@ def _claims(w: _Writer, source: EntitiesSource | DocumentSource | ReferenceSourc
             w.add(subject, predicate, obj)
 
 
-def _claim_evidence(w: _Writer, claim: Claim, node: URIRef, loc: tuple) -> None:
-    w.add(node, DMKG.statement, _lit(claim.statement))
+def _claim_evidence(w: Writer, claim: Claim, node: URIRef, loc: tuple) -> None:
+    w.add(node, DMKG.statement, lit(claim.statement))
     w.add(node, DMKG.hasDirection, w.value(claim.direction, (*loc, "direction")))
     w.add(node, DMKG.hasModality, w.value(claim.modality, (*loc, "modality")))
     for cue in claim.modality_cues:
-        w.add(node, DMKG.modalityCue, _lit(cue))
+        w.add(node, DMKG.modalityCue, lit(cue))
     if claim.endpoint:
-        w.add(node, DMKG.endpoint, _lit(claim.endpoint))
+        w.add(node, DMKG.endpoint, lit(claim.endpoint))
     if claim.endpoint_kind:
         w.add(node, DMKG.hasEndpointKind, w.value(claim.endpoint_kind, (*loc, "endpoint_kind")))
     if claim.statistically_significant is not None:
-        w.add(node, DMKG.statisticallySignificant, _lit(claim.statistically_significant))
+        w.add(node, DMKG.statisticallySignificant, lit(claim.statistically_significant))
     w.add(node, DMKG.hasStudyDesign, w.value(claim.study_design, (*loc, "study_design")))
     w.add(node, DMKG.hasEvidenceLevel, w.value(claim.evidence_level, (*loc, "evidence_level")))
     w.add(node, DMKG.evidenceCode, w.xref(claim.evidence_code, (*loc, "evidence_code")))
-    w.add(node, BIOLINK.knowledge_level, _lit(claim.knowledge_level))
-    w.add(node, BIOLINK.agent_type, _lit("manual_agent"))
-    w.add(node, DMKG.section, _lit(claim.section))
+    w.add(node, BIOLINK.knowledge_level, lit(claim.knowledge_level))
+    w.add(node, BIOLINK.agent_type, lit("manual_agent"))
+    w.add(node, DMKG.section, lit(claim.section))
     if claim.quote:
-        w.add(node, DMKG.quote, _lit(claim.quote))
+        w.add(node, DMKG.quote, lit(claim.quote))
     if claim.number_of_patients:
-        w.add(node, DMKG.numberOfPatients, _lit(claim.number_of_patients))
+        w.add(node, DMKG.numberOfPatients, lit(claim.number_of_patients))
     if claim.source_url:
         w.add(node, DCTERMS.source, URIRef(claim.source_url))
 
 
-def _entities(w: _Writer, source: EntitiesSource) -> None:
+def _entities(w: Writer, source: EntitiesSource) -> None:
     for i, e in enumerate(source.entities):
         loc = ("entities", i)
         node = DMKGID[e.id]
         w.individual(node, [w.cls(t, (*loc, "types", j)) for j, t in enumerate(e.types)], e.label)
         for synonym in e.synonyms:
-            w.add(node, HAS_EXACT_SYNONYM, _lit(synonym))
+            w.add(node, HAS_EXACT_SYNONYM, lit(synonym))
         for j, curie in enumerate(e.xrefs):
-            w.add(node, HAS_DBXREF, _lit(curie))
+            w.add(node, HAS_DBXREF, lit(curie))
             w.add(node, SKOS.exactMatch, w.xref(curie, (*loc, "xrefs", j)))
         for j, curie in enumerate(e.close_match):
             w.add(node, SKOS.closeMatch, w.xref(curie, (*loc, "close_match", j)))
@@ -259,119 +156,24 @@ def _entities(w: _Writer, source: EntitiesSource) -> None:
         for j, curie in enumerate(e.related_match):
             w.add(node, SKOS.relatedMatch, w.xref(curie, (*loc, "related_match", j)))
         if e.definition:
-            w.add(node, DEFINITION, _en(e.definition))
-            w.add(node, DEFINITION_SOURCE, _lit("dmkg curation"))
+            w.add(node, DEFINITION, en(e.definition))
+            w.add(node, DEFINITION_SOURCE, lit("dmkg curation"))
         if e.mapping_justification:
-            w.add(node, DMKG.mappingJustification, _en(e.mapping_justification))
+            w.add(node, DMKG.mappingJustification, en(e.mapping_justification))
 
 
-def _case(w: _Writer, c: Case, at: tuple, statedin: URIRef) -> None:
-    def provenance(node: URIRef, quote: str, section: str) -> None:
-        w.add(node, DMKG.quote, _lit(quote))
-        w.add(node, DMKG.section, _lit(section))
-        w.add(node, DMKG.statedIn, statedin)
-
-    p = c.patient
-    patient, case = w.mint(p.id), w.mint(c.id)
-    w.individual(patient, [DMKG.Patient], p.label)
-    w.add(patient, DMKG.ageInYears, _lit(p.age_years))
-    w.add(patient, DMKG.sex, _lit(p.sex))
-    provenance(patient, p.quote, p.section)
-    w.individual(case, [DMKG.Case], c.label)
-    w.add(case, DMKG.hasPatient, patient)
-    diagnosis = w.entity(c.diagnosis, (*at, "diagnosis"))
-    w.add(case, DMKG.hasDiagnosis, diagnosis)
-    provenance(case, c.quote, c.section)
-
-    for i, f in enumerate(c.findings):
-        node = w.mint(f.id)
-        w.individual(node, [w.cls(f.kind, (*at, "findings", i, "kind"))], f.label)
-        w.add(case, DMKG.hasFinding, node)
-        if f.value:
-            w.add(node, DMKG.findingValue, _lit(f.value))
-        if f.body_weight_change is not None:
-            w.add(node, DMKG.bodyWeightChange, _lit(f.body_weight_change))
-        _period(w, node, f)
-        for j, key in enumerate(f.shows):
-            phenotype = w.entity(key, (*at, "findings", i, "shows", j))
-            w.add(node, DMKG.showsPhenotype, phenotype)
-            w.add(patient, DMKG.hasPhenotype, phenotype)
-        for j, key in enumerate(f.excludes):
-            phenotype = w.entity(key, (*at, "findings", i, "excludes", j))
-            w.add(node, DMKG.excludesPhenotype, phenotype)
-            w.add(patient, DMKG.lacksPhenotype, phenotype)
-        provenance(node, f.quote, f.section)
-
-    for i, o in enumerate(c.outcomes):
-        node = w.mint(o.id)
-        w.individual(node, [w.cls(o.kind, (*at, "outcomes", i, "kind"))], o.statement)
-        w.add(node, DMKG.statement, _lit(o.statement))
-        _period(w, node, o)
-        provenance(node, o.quote, o.section)
-
-    drugs = {}
-    for i, course in enumerate(c.courses):
-        loc = (*at, "courses", i)
-        node = w.mint(course.id)
-        drug = w.entity(course.drug, (*loc, "drug"))
-        drugs[drug] = course
-        label = f"step {course.step}: {course.drug} {_lit(course.dose_value)} {course.dose_unit} {course.frequency}"
-        if w.document and w.document.prefix:  # the letter owns bare labels, as it owns bare IRIs
-            label += f" ({w.document.id} {c.id})"
-        w.individual(node, [DMKG.TreatmentCourse], label)
-        w.add(case, DMKG.hasTreatmentCourse, node)
-        w.add(node, DMKG.stepNumber, _lit(course.step))
-        w.add(node, DMKG.administersDrug, drug)
-        w.add(node, DMKG.doseValue, _lit(course.dose_value))
-        w.add(node, DMKG.doseUnit, _lit(course.dose_unit))
-        w.add(node, DMKG.frequency, _lit(course.frequency))
-        w.add(node, DMKG.hasRoute, w.value(course.route, (*loc, "route")))
-        if course.duration_value is not None:
-            w.add(node, DMKG.durationValue, _lit(course.duration_value))
-            w.add(node, DMKG.durationUnit, _lit(course.duration_unit or ""))
-        w.add(node, DMKG.timing, _lit(course.timing))
-        for other in course.follows:
-            w.add(node, DMKG.followsCourse, w.mint(other))
-        provenance(node, course.quote, course.section)
-        if course.route_quote:
-            w.add(node, DMKG.quote, _lit(course.route_quote))
-    for regimen in c.regimens:
-        node = w.mint(regimen.id)
-        w.individual(node, [DMKG.TreatmentRegimen], regimen.label)
-        w.add(case, DMKG.hasTreatmentRegimen, node)
-        w.add(node, DMKG.stepNumber, _lit(regimen.step))
-        w.add(node, DMKG.timing, _lit(regimen.timing))
-        for course in regimen.courses:
-            w.add(node, DMKG.includesCourse, w.mint(course))
-        if regimen.follows:
-            w.add(node, DMKG.followsRegimen, w.mint(regimen.follows))
-        for outcome in regimen.outcomes:
-            w.add(node, DMKG.hasOutcome, w.mint(outcome))
-        provenance(node, regimen.quote, regimen.section)
-    for drug in drugs:
-        w.add(drug, DMKG.appliedToTreat, diagnosis)
-
-
-def _period(w: _Writer, node: URIRef, item: Finding | Outcome) -> None:
-    if item.period_value is not None:
-        w.add(node, DMKG.periodValue, _lit(item.period_value))
-        w.add(node, DMKG.periodUnit, _lit(item.period_unit or ""))
-    if item.period_anchor:
-        w.add(node, DMKG.periodAnchor, _lit(item.period_anchor))
-
-
-def _reference(w: _Writer, ref: ReferenceSource, publication: URIRef, document: DocumentSource) -> None:
+def _reference(w: Writer, ref: ReferenceSource, publication: URIRef, document: DocumentSource) -> None:
     node = reference_iri(document.id, ref.number)
     w.individual(node, [DMKG.CitedReference], f"reference {ref.number} of {document.name}")
-    w.add(node, DMKG.referenceNumber, _lit(ref.number))
-    w.add(node, DMKG.citedFor, _lit(ref.cited_for))
+    w.add(node, DMKG.referenceNumber, lit(ref.number))
+    w.add(node, DMKG.citedFor, lit(ref.cited_for))
     w.add(node, DMKG.referenceOf, publication_iri(document.publication))
     w.add(node, DMKG.identifiedAs, publication)
-    w.add(node, DMKG.assignmentStatus, _lit(ref.assignment_status))
+    w.add(node, DMKG.assignmentStatus, lit(ref.assignment_status))
     if ref.assignment_note:
-        w.add(node, DMKG.assignmentNote, _lit(ref.assignment_note))
+        w.add(node, DMKG.assignmentNote, lit(ref.assignment_note))
     for alternative in ref.alternatives:
-        w.add(node, DMKG.alternativeCandidate, _lit(alternative))
+        w.add(node, DMKG.alternativeCandidate, lit(alternative))
 
 
 def build_dataset(sources: Sources, ontology: Graph) -> Dataset:
@@ -395,14 +197,14 @@ def _source_graphs(dataset: Dataset, sources: Sources, file: SourceFile, terms: 
                    errors: list[TransformError]) -> None:
     source = file.source
     assertion, provenance, pubinfo = source_graphs(file.key)
-    w = _Writer(dataset.graph(assertion), file.key, terms, entity_keys, errors, file.document)
+    w = Writer(dataset.graph(assertion), file.key, terms, entity_keys, errors, file.document)
     pub = source.publication
     publication = DMKGID[pub] if isinstance(pub, str) else _publication(w, pub)
     if isinstance(source, EntitiesSource):
         _entities(w, source)
     elif isinstance(source, DocumentSource):
         for i, case in enumerate(source.cases):
-            _case(w, case, ("cases", i), publication)
+            case_graph(w, case, ("cases", i), publication)
     elif isinstance(source, ReferenceSource) and file.document:
         _reference(w, source, publication, file.document)
     _claims(w, source, publication)  # type: ignore[arg-type]
@@ -419,7 +221,7 @@ def _source_graphs(dataset: Dataset, sources: Sources, file: SourceFile, terms: 
         # the document this file is part of, so VoID and `dmkg stats` can list documents
         info.add((assertion, DCTERMS.isPartOf, publication_iri(file.document.publication)))
     info.add((CURATORS, RDF.type, PROV.Agent))
-    info.add((CURATORS, RDFS.label, _en("dmkg curators")))
+    info.add((CURATORS, RDFS.label, en("dmkg curators")))
 
 
 def _no_blank_nodes(dataset: Dataset) -> None:
