@@ -63,7 +63,8 @@ def case_graph(w: Writer, c: Case, at: tuple, statedin: URIRef) -> None:
         node = w.mint(course.id)
         drug = w.entity(course.drug, (*loc, "drug"))
         drugs[drug] = course
-        label = f"step {course.step}: {course.drug} {lit(course.dose_value)} {course.dose_unit} {course.frequency}"
+        dose = f"{lit(course.dose_value)} {course.dose_unit}"
+        label = f"step {course.step}: {course.drug} {dose} {course.frequency}"
         if w.document and w.document.prefix:  # the letter owns bare labels, as it owns bare IRIs
             label += f" ({w.document.id} {c.id})"
         w.individual(node, [DMKG.TreatmentCourse], label)

@@ -47,7 +47,8 @@ def cli() -> None:
 @cli.command()
 @click.option("--sources", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder of source files (default: kg/sources).")
-@click.option("--document", "documents", multiple=True, type=click.Path(path_type=Path, file_okay=False, exists=True),
+@click.option("--document", "documents", multiple=True,
+              type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="Also build this document folder (repeatable), e.g. one not yet moved into kg/sources.")
 @store_option
 def build(sources: Path | None, documents: tuple[Path, ...], store_path: Path | None) -> None:
@@ -192,8 +193,13 @@ def export(fmt: str, graph: str | None, output: Path | None, store_path: Path | 
 @cli.command()
 @store_option
 def stats(store_path: Path | None) -> None:
-    """Counts per named graph, class and predicate."""
+    """The documents, then counts per named graph, class and predicate."""
+    from kg.catalogue import load_catalogue
+
     store = open_store(store_path)
+    documents = next(q for q in load_catalogue() if q.name == "documents")
+    err.print("[bold]documents[/bold]")
+    _print_table(store.query(documents.sparql))
     queries = {
         "triples per graph": "SELECT ?graph (COUNT(*) AS ?triples) WHERE { GRAPH ?graph { ?s ?p ?o } } "
                              "GROUP BY ?graph ORDER BY ?graph",

@@ -316,7 +316,8 @@ class ReferenceSource(Source):
     @model_validator(mode="after")
     def _number_matches_id(self) -> ReferenceSource:
         if self.id != reference_id(self.number):
-            raise ValueError(f"id {self.id!r} does not match number {self.number} (expected {reference_id(self.number)!r})")
+            raise ValueError(f"id {self.id!r} does not match number {self.number} "
+                             f"(expected {reference_id(self.number)!r})")
         return self
 
 

@@ -64,8 +64,14 @@ def check_file(file: SourceFile) -> QuoteReport:
     texts = [resolve_text(p) for p in file.source.text or []]
     missing = [p for p in texts if not p.exists()]
     if not texts or missing:
-        why = "the file names no text (add `text:`)" if not texts else f"text not found: {', '.join(map(str, missing))}"
-        report.unchecked += [f"{display(file.path)}:{file.line(q.loc)}: {'.'.join(map(str, q.loc))}: {why}" for q in quotes]
+        why = (
+            "the file names no text (add `text:`)"
+            if not texts
+            else f"text not found: {', '.join(map(str, missing))}"
+        )
+        report.unchecked += [
+            f"{display(file.path)}:{file.line(q.loc)}: {'.'.join(map(str, q.loc))}: {why}" for q in quotes
+        ]
         return report
     corpus = " ".join(normalise(p.read_text(encoding="utf-8")) for p in texts)
     for quote in quotes:
@@ -73,12 +79,19 @@ def check_file(file: SourceFile) -> QuoteReport:
         if normalise(quote.text) in corpus:
             report.checked += 1
         elif quote.url:
-            report.unchecked.append(f"{display(file.path)}:{file.line(quote.loc)}: {where}: quoted from {quote.url}, "
-                                    "a page that is not stored")
+            report.unchecked.append(
+                f"{display(file.path)}:{file.line(quote.loc)}: {where}: quoted from {quote.url}, "
+                "a page that is not stored"
+            )
         else:
-            report.problems.append(Problem(file.path, file.line(quote.loc), where,
-                                           f"quote not found verbatim in {', '.join(map(str, texts))}: "
-                                           f"{quote.text!r}"))
+            report.problems.append(
+                Problem(
+                    file.path,
+                    file.line(quote.loc),
+                    where,
+                    f"quote not found verbatim in {', '.join(map(str, texts))}: {quote.text!r}",
+                )
+            )
     return report
 
 
@@ -91,4 +104,3 @@ def check_quotes(sources: Sources) -> QuoteReport:
         total.problems += report.problems
         total.unchecked += report.unchecked
     return total
-

@@ -69,8 +69,15 @@ class Writer:
     """Adds triples to one assertion graph, checking dmkg terms and entity keys as it goes; what does
     not exist is recorded in `errors` and the writing goes on, to find every such name in one pass."""
 
-    def __init__(self, graph: Graph, source_id: str, terms: Terms, entities: set[str],
-                 errors: list[TransformError], document: DocumentSource | None = None):
+    def __init__(
+        self,
+        graph: Graph,
+        source_id: str,
+        terms: Terms,
+        entities: set[str],
+        errors: list[TransformError],
+        document: DocumentSource | None = None,
+    ):
         self.graph, self.source_id, self.terms, self.entities = graph, source_id, terms, entities
         self.errors, self.document = errors, document
         self.local = document.case_nodes() if document else set()

@@ -41,8 +41,9 @@ class SourceError(ValueError):
     """Source files that cannot be used: names the file, line and field of the first problem, and
     lists the others below it."""
 
-    def __init__(self, path: Path, line: int | None, field: str | None, reason: str,
-                 more: tuple[Problem, ...] = ()):
+    def __init__(
+        self, path: Path, line: int | None, field: str | None, reason: str, more: tuple[Problem, ...] = ()
+    ):
         self.path, self.line, self.field, self.reason, self.more = path, line, field, reason, more
         first = Problem(path, line, field, reason)
         super().__init__("\n  ".join(str(p) for p in (first, *more)))
@@ -126,8 +127,9 @@ def _parse(path: Path) -> tuple[yaml.Node, object]:
         loader.dispose()
 
 
-def read_file(path: Path, model: type[Source], expected_id: str) -> tuple[yaml.Node | None, Source | None,
-                                                                         list[Problem]]:
+def read_file(
+    path: Path, model: type[Source], expected_id: str
+) -> tuple[yaml.Node | None, Source | None, list[Problem]]:
     """Parse and validate one source file: (tree, model, problems), the model None when invalid."""
     try:
         tree, data = _parse(path)
@@ -139,8 +141,18 @@ def read_file(path: Path, model: type[Source], expected_id: str) -> tuple[yaml.N
     if not isinstance(data, dict) or "id" not in data:
         return tree, None, [Problem(path, 1, "id", "a source file is a mapping with an 'id'")]
     if str(data["id"]) != expected_id:
-        return tree, None, [Problem(path, line_of(tree, ("id",)), "id",
-                                    f"id {data['id']!r} does not match its file or folder name {expected_id!r}")]
+        return (
+            tree,
+            None,
+            [
+                Problem(
+                    path,
+                    line_of(tree, ("id",)),
+                    "id",
+                    f"id {data['id']!r} does not match its file or folder name {expected_id!r}",
+                )
+            ],
+        )
     try:
         return tree, model.model_validate(data), []
     except ValidationError as exc:
@@ -170,8 +182,9 @@ def document_folders(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
-def load_sources(directory: Path = SOURCES_DIR, extra: tuple[Path, ...] = ()) -> tuple[Sources | None,
-                                                                                      list[Problem]]:
+def load_sources(
+    directory: Path = SOURCES_DIR, extra: tuple[Path, ...] = ()
+) -> tuple[Sources | None, list[Problem]]:
     """Every source file under `directory` (and the document folders in `extra`), with every problem
     found in them; Sources is None when any file is invalid."""
     problems: list[Problem] = []
@@ -194,8 +207,14 @@ def load_sources(directory: Path = SOURCES_DIR, extra: tuple[Path, ...] = ()) ->
 def _load_document(folder: Path, files: list[SourceFile], problems: list[Problem]) -> Document | None:
     path = folder / DOCUMENT_FILE
     if not path.exists():
-        problems.append(Problem(folder, None, None, f"a source document folder needs a {DOCUMENT_FILE} "
-                                                    "(`dmkg new-source ID` writes one)"))
+        problems.append(
+            Problem(
+                folder,
+                None,
+                None,
+                f"a source document folder needs a {DOCUMENT_FILE} (`dmkg new-source ID` writes one)",
+            )
+        )
         return None
     tree, document, found = read_file(path, DocumentSource, folder.name)
     problems += found

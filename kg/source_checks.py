@@ -67,22 +67,41 @@ def cross_file_problems(sources: Sources) -> list[Problem]:
         if isinstance(pub, str):
             named.append((file, pub))
         elif pub.id in publications and publications[pub.id][0] != pub:
-            problems.append(Problem(file.path, file.line(("publication", "id")), "publication.id",
-                                    f"publication {pub.id!r} is described differently in {publications[pub.id][1]}"))
+            problems.append(
+                Problem(
+                    file.path,
+                    file.line(("publication", "id")),
+                    "publication.id",
+                    f"publication {pub.id!r} is described differently in {display(publications[pub.id][1])}",
+                )
+            )
         else:
             publications.setdefault(pub.id, (pub, file.path))
         for i, claim in enumerate(source.claims):
             if claim.id in {c.id for c in source.claims[:i]}:
-                problems.append(Problem(file.path, file.line(("claims", i, "id")), f"claims.{i}.id",
-                                        f"claim id {claim.id!r} is used twice in this file"))
+                problems.append(
+                    Problem(
+                        file.path,
+                        file.line(("claims", i, "id")),
+                        f"claims.{i}.id",
+                        f"claim id {claim.id!r} is used twice in this file",
+                    )
+                )
         same = Counter((c.subject, c.predicate, c.object, c.direction, tuple(c.about)) for c in source.claims)
         for i, claim in enumerate(source.claims):
             key = (claim.subject, claim.predicate, claim.object, claim.direction, tuple(claim.about))
-            if same[key] > 1 and key in {(c.subject, c.predicate, c.object, c.direction, tuple(c.about))
-                                         for c in source.claims[:i]}:
-                problems.append(Problem(file.path, file.line(("claims", i)), f"claims.{i}",
-                                        f"duplicate claim: {claim.subject} {claim.predicate} {claim.object} "
-                                        "is already stated in this file; merge the two"))
+            if same[key] > 1 and key in {
+                (c.subject, c.predicate, c.object, c.direction, tuple(c.about)) for c in source.claims[:i]
+            }:
+                problems.append(
+                    Problem(
+                        file.path,
+                        file.line(("claims", i)),
+                        f"claims.{i}",
+                        f"duplicate claim: {claim.subject} {claim.predicate} {claim.object} "
+                        "is already stated in this file; merge the two",
+                    )
+                )
         if not isinstance(source, DocumentSource) or file.key != source.id:
             continue
         document = next(d for d in sources.documents if d.id == source.id)
@@ -90,29 +109,60 @@ def cross_file_problems(sources: Sources) -> list[Problem]:
         for i, claim in enumerate(source.claims):
             for j, number in enumerate(claim.cites):
                 if number not in listed:
-                    problems.append(Problem(file.path, file.line(("claims", i, "cites", j)), f"claims.{i}.cites.{j}",
-                                            f"reference {number} is cited but not listed "
-                                            f"(no {document.folder.name}/references/ref-{number:02d}.yaml)"))
+                    problems.append(
+                        Problem(
+                            file.path,
+                            file.line(("claims", i, "cites", j)),
+                            f"claims.{i}.cites.{j}",
+                            f"reference {number} is cited but not listed "
+                            f"(no {document.folder.name}/references/ref-{number:02d}.yaml)",
+                        )
+                    )
         for i, case in enumerate(source.cases):
             if not case.outcomes:
-                problems.append(Problem(file.path, file.line(("cases", i, "id")), f"cases.{i}",
-                                        f"case {case.id!r} has no outcomes: record what the report says of "
-                                        "the response, or why it says nothing"))
+                problems.append(
+                    Problem(
+                        file.path,
+                        file.line(("cases", i, "id")),
+                        f"cases.{i}",
+                        f"case {case.id!r} has no outcomes: record what the report says of "
+                        "the response, or why it says nothing",
+                    )
+                )
             for local in case.local_ids():
                 iri = source.prefix + local
                 if iri in minted and minted[iri] != file.path:
-                    problems.append(Problem(file.path, file.line(("cases", i)), f"cases.{i}",
-                                            f"{local!r} would mint dmkgid:{iri}, already minted by {minted[iri]}"))
+                    problems.append(
+                        Problem(
+                            file.path,
+                            file.line(("cases", i)),
+                            f"cases.{i}",
+                            f"{local!r} would mint dmkgid:{iri}, already minted by {display(minted[iri])}",
+                        )
+                    )
                 minted.setdefault(iri, file.path)
     for file, pub in named:
         if pub not in publications:
-            problems.append(Problem(file.path, file.line(("publication",)), "publication",
-                                    f"no source file describes publication {pub!r}"))
+            problems.append(
+                Problem(
+                    file.path,
+                    file.line(("publication",)),
+                    "publication",
+                    f"no source file describes publication {pub!r}",
+                )
+            )
     keys = Counter(f.key for f in sources.files)
     for file in sources.files:
         if keys[file.key] > 1:
-            problems.append(Problem(file.path, 1, "id", f"source {file.key!r} is defined by more than one file; "
-                                                        "give each document its own iri_prefix"))
+            problems.append(
+                Problem(
+                    file.path,
+                    1,
+                    "id",
+                    f"source {file.key!r} is defined by more than one file; "
+                    "give each document its own iri_prefix",
+                )
+            )
     return problems
 
 
@@ -126,8 +176,14 @@ def label_problems(sources: Sources) -> list[Problem]:
         key = text.casefold()
         where = f"{display(file.path)}:{file.line(loc)}"
         if key in seen:
-            problems.append(Problem(file.path, file.line(loc), ".".join(map(str, loc)),
-                                    f"label {text!r} is already used at {seen[key]}; labels must be unique"))
+            problems.append(
+                Problem(
+                    file.path,
+                    file.line(loc),
+                    ".".join(map(str, loc)),
+                    f"label {text!r} is already used at {seen[key]}; labels must be unique",
+                )
+            )
         seen.setdefault(key, where)
 
     for file in sources.files:
@@ -151,8 +207,11 @@ def identifier_problems(entities: EntitiesSource, path: Path, table: Path) -> li
         for key in ("xrefs", "close_match", "broad_match", "related_match"):
             for curie in getattr(entity, key):
                 if curie not in verified:
-                    problems.append(Problem(path, None, f"entities.{i}.{key}",
-                                            f"{curie} is not a verified row of {table}"))
+                    problems.append(
+                        Problem(
+                            path, None, f"entities.{i}.{key}", f"{curie} is not a verified row of {table}"
+                        )
+                    )
     return problems
 
 
@@ -167,8 +226,15 @@ def transform_problems(sources: Sources, ontology: Graph) -> list[Problem]:
 
 def located(sources: Sources, exc: TransformErrors) -> list[Problem]:
     """Transform errors as problems naming the file and line a curator must edit."""
-    return [Problem(sources.file(e.source_id).path, sources.file(e.source_id).line(e.loc),
-                    ".".join(map(str, e.loc)), e.reason) for e in exc.errors]
+    return [
+        Problem(
+            sources.file(e.source_id).path,
+            sources.file(e.source_id).line(e.loc),
+            ".".join(map(str, e.loc)),
+            e.reason,
+        )
+        for e in exc.errors
+    ]
 
 
 def consistency(sources: Sources) -> CheckResult:
@@ -178,7 +244,9 @@ def consistency(sources: Sources) -> CheckResult:
     registry = sources.file("entities")
     if table.exists():
         for problem in identifier_problems(sources.entities, registry.path, table):
-            line = registry.line(tuple(int(p) if p.isdigit() else p for p in (problem.field or "").split(".")))
+            line = registry.line(
+                tuple(int(p) if p.isdigit() else p for p in (problem.field or "").split("."))
+            )
             result.problems.append(Problem(problem.path, line, problem.field, problem.reason))
     else:
         result.unchecked.append(f"identifiers: {table} not found, so no identifier was checked against it")
@@ -192,11 +260,13 @@ def consistency(sources: Sources) -> CheckResult:
 def todo_problems(sources: Sources) -> list[Problem]:
     """Values a scaffolded file still leaves to fill in (they start with TODO)."""
     problems = []
-    todo = [(file, file.tree)for file in sources.files]
+    todo = [(file, file.tree) for file in sources.files]
     while todo:
         file, node = todo.pop()
         if isinstance(node, yaml.ScalarNode) and str(node.value).startswith("TODO"):
-            problems.append(Problem(file.path, node.start_mark.line + 1, None, f"not filled in: {node.value!r}"))
+            problems.append(
+                Problem(file.path, node.start_mark.line + 1, None, f"not filled in: {node.value!r}")
+            )
         elif isinstance(node, yaml.SequenceNode):
             todo += [(file, child) for child in node.value]
         elif isinstance(node, yaml.MappingNode):
@@ -221,8 +291,17 @@ def check(path: Path = SOURCES_DIR) -> CheckResult:
 
     directory, extra = documents_to_check(path)
     if extra and not (extra[0] / DOCUMENT_FILE).exists():
-        return CheckResult(problems=[Problem(extra[0], None, None, f"neither a sources folder (with "
-                                             f"{ENTITIES_FILE}) nor a document folder (with {DOCUMENT_FILE})")])
+        return CheckResult(
+            problems=[
+                Problem(
+                    extra[0],
+                    None,
+                    None,
+                    f"neither a sources folder (with "
+                    f"{ENTITIES_FILE}) nor a document folder (with {DOCUMENT_FILE})",
+                )
+            ]
+        )
     sources, problems = load_sources(directory, extra)
     if sources is None:
         return CheckResult(problems=problems)

@@ -68,7 +68,17 @@ def store_stats() -> dict:
                 "<http://purl.org/dc/terms/license> ?l FILTER(isIRI(?l)) }",
                 STATS_TIMEOUT_S,
             )
+            parts = select(
+                "SELECT ?d ?g ?c WHERE { GRAPH ?i { ?g <http://purl.org/dc/terms/isPartOf> ?d } "
+                "OPTIONAL { ?d <http://purl.org/dc/terms/bibliographicCitation> ?c } } ORDER BY ?d ?g",
+                STATS_TIMEOUT_S,
+            )
+            documents: dict[str, dict] = {}
+            for r in parts:
+                doc = documents.setdefault(r["d"]["value"], {"citation": r.get("c", {}).get("value"), "graphs": []})
+                doc["graphs"].append(r["g"]["value"])
             stats = {
+                "documents": documents,
                 "graphs": [
                     (r["g"]["value"], int(r["n"]["value"])) for r in graphs if r["g"]["type"] == "uri"
                 ],
@@ -161,14 +171,28 @@ def void() -> Response:
         Triple(dataset, _node(VOID + "properties"), _count(len(stats["properties"]))),
     ]
     triples += [Triple(dataset, _node(DCTERMS + "license"), _node(licence)) for licence in licences]
+    subsets = {}
     for graph_iri, count in stats["graphs"]:
-        subset = BlankNode()
+        subset = subsets[graph_iri] = BlankNode()
         triples += [
             Triple(dataset, _node(VOID + "subset"), subset),
             Triple(subset, RDF_TYPE, _node(VOID + "Dataset")),
             Triple(subset, _node(SD + "name"), _node(graph_iri)),
             Triple(subset, _node(VOID + "triples"), _count(count)),
         ]
+    counts = dict(stats["graphs"])
+    for document, about in stats["documents"].items():
+        # one subset per source document, made of the assertion graphs of its files
+        subset = BlankNode()
+        triples += [
+            Triple(dataset, _node(VOID + "subset"), subset),
+            Triple(subset, RDF_TYPE, _node(VOID + "Dataset")),
+            Triple(subset, _node(DCTERMS + "source"), _node(document)),
+            Triple(subset, _node(VOID + "triples"), _count(sum(counts.get(g, 0) for g in about["graphs"]))),
+        ]
+        if about["citation"]:
+            triples.append(Triple(subset, _node(DCTERMS + "title"), Literal(about["citation"])))
+        triples += [Triple(subset, _node(VOID + "subset"), subsets[g]) for g in about["graphs"] if g in subsets]
     partitions = [("classPartition", "class", "entities", stats["classes"]),
                   ("propertyPartition", "property", "triples", stats["properties"])]
     for link, key, measure, counts in partitions:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,21 +30,40 @@ class BuiltGraph:
         return [{n: s[n].value for n in names if s[n] is not None} for s in result]
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltGraph]:
-    """`dmkg build` of the real sources, without touching the repository's build/ or release files."""
-    from kg.build import build
+FIXTURE_DOCUMENT = Path(__file__).parent / "data" / "sources" / "fixture-synthetic"
 
-    if not report_text().exists():
-        pytest.fail(f"the letter's text is needed at {report_text()} (set DMKG_SHARED)")
-    directory = tmp_path_factory.mktemp("build")
+
+@contextmanager
+def _build_dir(directory: Path) -> Iterator[Path]:
+    """DMKG_BUILD pointing at `directory` while a build runs, restored afterwards."""
     previous = os.environ.get("DMKG_BUILD")
     os.environ["DMKG_BUILD"] = str(directory)
     try:
-        build(write_release=False)
-        yield BuiltGraph(directory, directory / "store", directory / "dmkg.nq")
+        yield directory
     finally:
         if previous is None:
             os.environ.pop("DMKG_BUILD", None)
         else:
             os.environ["DMKG_BUILD"] = previous
+
+
+def _built(tmp_path_factory: pytest.TempPathFactory, name: str, **options) -> Iterator[BuiltGraph]:
+    from kg.build import build
+
+    if not report_text().exists():
+        pytest.fail(f"the letter's text is needed at {report_text()} (set DMKG_SHARED)")
+    with _build_dir(tmp_path_factory.mktemp(name)) as directory:
+        build(write_release=False, **options)
+        yield BuiltGraph(directory, directory / "store", directory / "dmkg.nq")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltGraph]:
+    """`dmkg build` of the real sources, without touching the repository's build/ or release files."""
+    yield from _built(tmp_path_factory, "build")
+
+
+@pytest.fixture(scope="session")
+def built_two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltGraph]:
+    """The real sources and the synthetic fixture document (tests/data/sources/fixture-synthetic)."""
+    yield from _built(tmp_path_factory, "build-two", extra_documents=(FIXTURE_DOCUMENT,))

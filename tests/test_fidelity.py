@@ -12,8 +12,8 @@ import subprocess
 import yaml
 
 from kg.paths import shared_dir
+from kg.source_checks import identifiers_table, verified_identifiers
 from tests.test_cli import DMKG
-from tests.test_sources import verified_identifiers
 
 PREFIXES = """
 PREFIX dmkg: <https://w3id.org/dmkg/vocab/>
@@ -153,7 +153,7 @@ def test_no_recalled_identifier_is_a_plain_cross_reference(built) -> None:
     assert "ATC:H02AB" not in xrefs  # verified=no in identifiers.tsv
     verified_pmids = {f"PMID:{r['pmid']}" for r in built.select(PREFIXES + """
         SELECT ?pmid WHERE { ?p dmkg:pmid ?pmid ; dmkg:pmidStatus "verified" }""")}
-    assert xrefs - verified_identifiers() - verified_pmids == set()
+    assert xrefs - verified_identifiers(identifiers_table()) - verified_pmids == set()
     assert {x for x in xrefs if x.startswith("PMID:")} == verified_pmids
 
 
