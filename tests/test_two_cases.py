@@ -22,7 +22,7 @@ from test_cli import run
 
 from kg.build import BuildError, build
 from kg.catalogue import load_catalogue
-from kg.paths import SOURCES_DIR
+from kg.paths import SOURCES_DIR, shared_dir
 from kg.read_sources import SourceError
 
 ID = "https://w3id.org/dmkg/id/"
@@ -240,6 +240,9 @@ def test_linked_data_pages_and_void_show_both_cases(serving) -> None:
     assert 'href="/id/fixture-synthetic-regimen-2"' in text and 'href="/id/dermatomyositis"' in text
     letter = html.unescape(serving.get("/id/case", headers=BROWSER).text)
     assert "the reported case of recalcitrant dermatomyositis" in letter and "fixture-synthetic" not in letter
+    timeline = serving.get("/pictures/timeline/fixture-synthetic-case.svg")
+    assert timeline.status == 200 and "efalizumab" in timeline.text and "methotrexate" in timeline.text
+    assert "azathioprine" not in timeline.text  # the letter's step 4 is not the fixture's
     void = rdflib.Graph().parse(data=serving.get("/.well-known/void").body, format="turtle")
     documents = {str(o) for o in void.objects(None, rdflib.DCTERMS.source)}
     assert documents == {ID + "letter", ID + "fixture-synthetic"}
@@ -295,7 +298,19 @@ def test_a_bad_variant_fails_clearly_and_the_served_store_stays(
     assert answer.status == 200 and len(json.loads(answer.body)["results"]["bindings"]) == 2
 
 
-def test_the_same_two_documents_build_to_the_same_bytes(built_two, tmp_path) -> None:
+def test_the_same_two_documents_build_to_the_same_bytes_and_missing_texts_are_reported(
+    built_two, tmp_path, monkeypatch
+) -> None:
+    """A second build gives the same bytes, even where the letter's text is absent (its quotes are then
+    reported unchecked, one by one, never passed over)."""
+    shared = tmp_path / "shared"
+    shutil.copytree(shared_dir() / "sources", shared / "sources")
+    monkeypatch.setenv("DMKG_SHARED", str(shared))
     with _build_dir(tmp_path / "again"):
-        build(write_release=False, extra_documents=(FIXTURE_DOCUMENT,))
+        report = build(write_release=False, extra_documents=(FIXTURE_DOCUMENT,))
     assert (tmp_path / "again" / "dmkg.nq").read_bytes() == built_two.nquads.read_bytes()
+    letter = [line for line in report.unchecked if line.startswith("kg/sources/letter/document.yaml:")]
+    assert len(letter) > 60 and all(f"text not found: {shared / 'seed' / 'report.txt'}" in x for x in letter)
+    assert not [line for line in report.unchecked if "fixture-synthetic" in line]
+    saved = json.loads((tmp_path / "again" / "build-report.json").read_text(encoding="utf-8"))
+    assert saved["unchecked"] == report.unchecked
