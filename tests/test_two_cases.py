@@ -240,7 +240,7 @@ def test_linked_data_pages_and_void_show_both_cases(serving) -> None:
     assert 'href="/id/fixture-synthetic-regimen-2"' in text and 'href="/id/dermatomyositis"' in text
     letter = html.unescape(serving.get("/id/case", headers=BROWSER).text)
     assert "the reported case of recalcitrant dermatomyositis" in letter and "fixture-synthetic" not in letter
-    timeline = serving.get("/pictures/timeline/fixture-synthetic-case.svg")
+    timeline = serving.get("/pictures/timeline/id/fixture-synthetic-case.svg")
     assert timeline.status == 200 and "efalizumab" in timeline.text and "methotrexate" in timeline.text
     assert "azathioprine" not in timeline.text  # the letter's step 4 is not the fixture's
     void = rdflib.Graph().parse(data=serving.get("/.well-known/void").body, format="turtle")
