@@ -97,7 +97,9 @@ def test_a_killed_server_leaves_no_lease(tmp_path) -> None:
 
     first = build(tmp_path, "first")
     server = start_server(tmp_path / "store", tmp_path / "serve.log", "--workers", "1")
-    assert in_use(first)
-    server.process.kill()
-    server.process.wait(10)
+    try:
+        assert in_use(first)
+    finally:
+        server.process.kill()
+        server.process.wait(10)
     assert not in_use(first)

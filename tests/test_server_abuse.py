@@ -151,8 +151,10 @@ def test_a_stopped_server_leaves_no_temporary_files_or_workers(tiny_store, tmp_p
     private = tmp_path / "tmp"
     private.mkdir()
     server = start_server(tiny_store, tmp_path / "serve.log", "--workers", "2", env={"TMPDIR": str(private)})
-    assert server.get("/health").status == 200
-    assert {"results", "workers"} <= {p.name.split("-")[1] for p in private.iterdir() if "-" in p.name}
-    stop_server(server)
+    try:
+        assert server.get("/health").status == 200
+        assert {"results", "workers"} <= {p.name.split("-")[1] for p in private.iterdir() if "-" in p.name}
+    finally:
+        stop_server(server)
     assert server.process.returncode == 0
     assert list(private.iterdir()) == []
