@@ -67,3 +67,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltGraph]:
 def built_two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltGraph]:
     """The real sources and the synthetic fixture document (tests/data/sources/fixture-synthetic)."""
     yield from _built(tmp_path_factory, "build-two", extra_documents=(FIXTURE_DOCUMENT,))
+
+
+# a build runs the OWL API checker and HermiT, so every test on a built graph needs Java
+JAVA_FIXTURES = frozenset({"built", "built_two", "build_dir"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a build (by the fixtures it uses) with `java`, so `-m "not java"`
+    leaves out exactly the tests a machine without Java cannot run."""
+    for item in items:
+        if JAVA_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.java)
