@@ -342,7 +342,7 @@ def new_source(document_id: str, sources: Path | None) -> None:
 
 def _register_optional_commands() -> None:
     """validate and serve live with their own code (kg/validate.py, server/serve.py)."""
-    from kg.validate import validate_command
+    from kg.validate_report import validate_command
     from server.serve import serve
 
     cli.add_command(validate_command)

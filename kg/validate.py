@@ -4,7 +4,7 @@ with HermiT and pass the QC queries, with zero findings.
 Why one module that only orchestrates: the checks live in kg/owlapi_check.py (Protégé's parser and the
 OWL 2 DL profile), kg/hermit.py (reasoning) and kg/qc.py (SPARQL QC queries, including labels,
 definitions and the ontology header); this module turns their results into one list of findings per file,
-which the report printer (kg/validate_report.py), the CLI command and the build all share.
+which the report printer and CLI command (kg/validate_report.py) and the build share.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import click
 
 from kg.hermit import ReasoningResult, reason_store
 from kg.owlapi_check import CheckerUnavailable, OwlApiResult, run_owlapi_check
@@ -142,19 +140,3 @@ def require_valid_release(paths: Sequence[Path] | None = None) -> ValidationRepo
     if not report.ok:
         raise ValidationFailed(report)
     return report
-
-
-@click.command("validate")
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--hierarchy", is_flag=True, help="Also print the whole inferred class hierarchy.")
-def validate_command(files: tuple[Path, ...], hierarchy: bool) -> None:
-    """Check the ontology release files (or FILES): OWL API load, OWL 2 DL, HermiT, annotations, QC.
-
-    Exits with status 1 on any finding.
-    """
-    from kg.validate_report import print_report
-
-    report = validate_release_files(list(files) or None)
-    print_report(report, show_hierarchy=hierarchy)
-    if not report.ok:
-        raise SystemExit(1)

@@ -13,9 +13,9 @@ from kg.validate import (
     ValidationFailed,
     release_files,
     require_valid_release,
-    validate_command,
     validate_release_files,
 )
+from kg.validate_report import validate_command
 
 pytestmark = pytest.mark.java
 
