@@ -167,13 +167,21 @@ def _print_table(solutions: ox.QuerySolutions) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(list(GRAPH_FORMATS)), default="nquads")
+@click.option("--format", "fmt", type=click.Choice([*GRAPH_FORMATS, "phenopacket", "kgx", "sssom"]),
+              default="nquads")
 @click.option("--graph", "graph", default=None, help="Export one named graph (IRI); default: all graphs.")
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="File (default: stdout).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="File (default: stdout); a directory for kgx.")
+@click.option("--all", "all_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Write every exchange format into DIR, validate each, and write DIR/manifest.json.")
 @store_option
-def export(fmt: str, graph: str | None, output: Path | None, store_path: Path | None) -> None:
-    """Export the graph. Triple formats (turtle, rdfxml, ntriples) give the default graph: every fact once."""
+def export(fmt: str, graph: str | None, output: Path | None, all_dir: Path | None, store_path: Path | None) -> None:
+    """Export the graph: RDF (triple formats give the default graph: every fact once) or an exchange
+    format (phenopacket, kgx, sssom; --all for every one with its validator's verdict)."""
     store = open_store(store_path)
+    if all_dir is not None or fmt not in GRAPH_FORMATS:
+        _export_exchange(store, fmt, output, all_dir)
+        return
     rdf_format = GRAPH_FORMATS[fmt]
     graph_name = ox.NamedNode(graph) if graph else None if rdf_format.supports_datasets else ox.DefaultGraph()
     quads = store.quads_for_pattern(None, None, None, graph_name)
@@ -188,6 +196,29 @@ def export(fmt: str, graph: str | None, output: Path | None, store_path: Path | 
         tmp.replace(output)
     else:
         sys.stdout.buffer.write(data)
+
+
+def _export_exchange(store: ox.Store, fmt: str, output: Path | None, all_dir: Path | None) -> None:
+    from kg.exports.bundle import export_all, export_format
+    from kg.exports.common import ExportError
+
+    try:
+        if all_dir is None:
+            data = export_format(store, fmt, output)
+            if data is not None:
+                sys.stdout.buffer.write(data)
+            return
+        manifest = export_all(store, all_dir)
+    except (ExportError, ValueError) as exc:
+        err.print(f"[red]export failed[/red]: {exc}")
+        sys.exit(2)
+    table = Table("file", "format", "validator", "result", "counts", title=f"dmkg export --all {all_dir}")
+    for entry in manifest["files"]:
+        table.add_row(entry["file"], entry["format"], entry["validator"], entry["result"],
+                      ", ".join(f"{k} {v}" for k, v in entry["counts"].items()))
+    Console(width=200, stderr=True).print(table)
+    if not manifest["valid"]:
+        sys.exit(1)
 
 
 @cli.command()
