@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import NamedNode
 
 from kg import curie
-from server import pictures
+from server import phenopacket, pictures
 from server.errors import NotAcceptableError, NotFoundError
 from server.executor import get_pool
 from server.formats import GRAPH_TYPES, negotiate
@@ -73,8 +73,9 @@ def entity(local: str) -> Response:
         node = NamedNode(iri)
     except ValueError:
         raise NotFoundError(f"{request.path} is not a valid entity IRI.") from None
+    wants_phenopacket = phenopacket.requested(request)
     media_type = negotiate(request.accept_mimetypes, ["text/html", *GRAPH_TYPES])
-    if media_type is None:
+    if media_type is None and not wants_phenopacket:
         raise NotAcceptableError(
             "The Accept header must allow text/html or one of: " + ", ".join(GRAPH_TYPES)
         )
@@ -82,6 +83,8 @@ def entity(local: str) -> Response:
     exists = pool.run_ask(EXISTS, PAGE_TIMEOUT_S, substitutions={"entity": node})
     if not exists:
         raise NotFoundError(f"Nothing is known about <{iri}>.")
+    if wants_phenopacket:
+        return phenopacket.response(pool, node, current_app.config["STORE_PATH"], PAGE_TIMEOUT_S)
     if media_type != "text/html":
         response = answer_query(CONSTRUCT, substitutions={"entity": node})
         response.headers["Vary"] = "Accept"
@@ -91,6 +94,7 @@ def entity(local: str) -> Response:
     evidence = pool.select(EVIDENCE, PAGE_TIMEOUT_S, substitutions={"entity": node})
     page = _page_model(iri, base, outgoing, incoming, evidence)
     page.update(pictures.for_entity(iri, request.path.lstrip("/")))
+    page["phenopacket"] = phenopacket.offered(pool, node, PAGE_TIMEOUT_S)
     response = Response(render_template("entity.html", **page), content_type="text/html; charset=utf-8")
     response.headers["Vary"] = "Accept"
     return response
