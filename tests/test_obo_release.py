@@ -50,12 +50,18 @@ def test_obographs_json_parses_and_matches_the_obo():
     assert graph.id == "https://w3id.org/dmkg/dmkg.owl"
     labels = {n.id: n.lbl for n in graph.nodes}
     assert labels["https://w3id.org/dmkg/vocab/Dermatomyositis"] == "dermatomyositis"
-    assert {("https://w3id.org/dmkg/vocab/Dermatomyositis", "is_a",
-             "https://w3id.org/dmkg/vocab/IdiopathicInflammatoryMyopathy")} <= {(e.sub, e.pred, e.obj)
-                                                                               for e in graph.edges}
+    assert {
+        (
+            "https://w3id.org/dmkg/vocab/Dermatomyositis",
+            "is_a",
+            "https://w3id.org/dmkg/vocab/IdiopathicInflammatoryMyopathy",
+        )
+    } <= {(e.sub, e.pred, e.obj) for e in graph.edges}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        assert len(pronto.Ontology(str(RELEASE_JSON)).terms()) == len(pronto.Ontology(str(RELEASE_OBO)).terms())
+        assert len(pronto.Ontology(str(RELEASE_JSON)).terms()) == len(
+            pronto.Ontology(str(RELEASE_OBO)).terms()
+        )
 
 
 def test_obo_text_escapes_what_obo_would_misread(release):
@@ -67,7 +73,9 @@ def test_obo_text_escapes_what_obo_would_misread(release):
     for triple in release:
         copy.add(triple)
     release = copy
-    release.set((DMKG.Dermatomyositis, RDFS.label, Literal('dermatomyositis {x} ! "quoted" \\ end', lang="en")))
+    release.set(
+        (DMKG.Dermatomyositis, RDFS.label, Literal('dermatomyositis {x} ! "quoted" \\ end', lang="en"))
+    )
     doc = fastobo.loads(obo_release.obo_text(release))
     frame = next(f for f in doc if str(f.id) == "dmkg:Dermatomyositis")
     assert any(str(c).startswith("name: dermatomyositis \\{x\\} \\!") for c in frame)
@@ -77,12 +85,15 @@ def test_the_sources_hpo_ids_are_current_and_labelled_as_recorded():
     assert check_hpo_ids() == []
 
 
-@pytest.mark.parametrize(("old", "new", "reason"), [
-    ("HP:0100539", "HP:9999999", "not an HPO term"),
-    ("HP:0100539", "HP:0000057", "obsolete in HPO"),
-    ("HP:0100539", "HP:0002147", "an alternative id of HP:0003236"),
-    ("HP:0100539", "HP:0000118", "identifiers.tsv records no label"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("HP:0100539", "HP:9999999", "not an HPO term"),
+        ("HP:0100539", "HP:0000057", "obsolete in HPO"),
+        ("HP:0100539", "HP:0002147", "an alternative id of HP:0003236"),
+        ("HP:0100539", "HP:0000118", "identifiers.tsv records no label"),
+    ],
+)
 def test_a_wrong_hpo_id_stops_the_build_with_file_and_line(tmp_path, monkeypatch, old, new, reason):
     sources = tmp_path / "sources"
     shutil.copytree(SOURCES_DIR, sources)
@@ -105,8 +116,10 @@ def test_a_mislabelled_hpo_id_names_the_recorded_label(tmp_path):
     from kg.paths import shared_dir
 
     text = (shared_dir() / "sources" / "identifiers.tsv").read_text(encoding="utf-8")
-    table.write_text(text.replace("\tHP:0100539\tPeriorbital edema\t", "\tHP:0100539\tPeriorbital oedema of the lid\t"),
-                     encoding="utf-8")
+    table.write_text(
+        text.replace("\tHP:0100539\tPeriorbital edema\t", "\tHP:0100539\tPeriorbital oedema of the lid\t"),
+        encoding="utf-8",
+    )
     (problem,) = check_hpo_ids(sources, table=table)
     assert problem.curie == "HP:0100539" and "'Periorbital edema'" in problem.reason
     assert "records 'Periorbital oedema of the lid'" in problem.reason

@@ -30,7 +30,9 @@ def test_case_page_links_its_phenopacket(served) -> None:
     assert "GA4GH Phenopacket" not in html.unescape(served.get("/id/efalizumab", headers=BROWSER).text)
 
 
-@pytest.mark.parametrize(("path", "headers"), [("/id/case?format=phenopacket", BROWSER), ("/id/case", PHENOPACKET)])
+@pytest.mark.parametrize(
+    ("path", "headers"), [("/id/case?format=phenopacket", BROWSER), ("/id/case", PHENOPACKET)]
+)
 def test_case_phenopacket_by_parameter_and_by_accept(served, built, path, headers) -> None:
     answer = served.get(path, headers=headers)
     assert answer.status == 200 and answer.headers["content-type"] == "application/phenopacket+json"
@@ -40,7 +42,11 @@ def test_case_phenopacket_by_parameter_and_by_accept(served, built, path, header
 
 
 def test_rdf_and_html_are_still_negotiated_for_the_case(served) -> None:
-    assert served.get("/id/case", headers={"Accept": "text/turtle"}).headers["content-type"].startswith("text/turtle")
+    assert (
+        served.get("/id/case", headers={"Accept": "text/turtle"})
+        .headers["content-type"]
+        .startswith("text/turtle")
+    )
     assert served.get("/id/case", headers={"Accept": "*/*"}).headers["content-type"].startswith("text/html")
 
 

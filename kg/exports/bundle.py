@@ -29,7 +29,9 @@ def export_all(store: ox.Store, directory: Path) -> dict:
 
     def record(check: validators.Validation, left_out: list[str]) -> None:
         entry = {k: v for k, v in asdict(check).items() if k != "warnings"}
-        entries.append({**entry, "result": check.result, "warnings": len(check.warnings), "left_out": left_out})
+        entries.append(
+            {**entry, "result": check.result, "warnings": len(check.warnings), "left_out": left_out}
+        )
 
     packet = export_phenopacket(store, directory / PHENOPACKET_FILE)
     record(validators.validate_phenopacket(directory / PHENOPACKET_FILE), packet.omitted)
@@ -37,7 +39,10 @@ def export_all(store: ox.Store, directory: Path) -> dict:
     record(validators.validate_kgx(kgx.nodes, kgx.edges, EXTENSION_COLUMNS), [])
     sssom = export_sssom(store, directory / SSSOM_FILE)
     record(validators.validate_sssom(directory / SSSOM_FILE), sssom.left_out)
-    for release, check in ((RELEASE_OBO, validators.validate_obo), (RELEASE_JSON, validators.validate_obographs)):
+    for release, check in (
+        (RELEASE_OBO, validators.validate_obo),
+        (RELEASE_JSON, validators.validate_obographs),
+    ):
         shutil.copyfile(release, directory / release.name)
         record(check(directory / release.name), [])
     manifest = {"files": entries, "valid": all(not e["errors"] for e in entries)}

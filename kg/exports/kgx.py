@@ -23,9 +23,22 @@ from kg.exports import biolink
 from kg.exports.common import ExportError, curie, select, write_atomic
 
 NODE_COLUMNS = ["id", "category", "name", "description", "xref", "iri"]
-EDGE_COLUMNS = ["id", "subject", "predicate", "object", "knowledge_level", "agent_type", "publications",
-                "has_evidence", "negated", "supporting_text", "original_predicate",
-                "dmkg_modality", "dmkg_modality_cue", "dmkg_direction"]
+EDGE_COLUMNS = [
+    "id",
+    "subject",
+    "predicate",
+    "object",
+    "knowledge_level",
+    "agent_type",
+    "publications",
+    "has_evidence",
+    "negated",
+    "supporting_text",
+    "original_predicate",
+    "dmkg_modality",
+    "dmkg_modality_cue",
+    "dmkg_direction",
+]
 EXTENSION_COLUMNS = {c for c in EDGE_COLUMNS if c.startswith("dmkg_")}
 ROOT_PREDICATE = "biolink:related_to"  # for a dmkg property none of whose ancestors is aligned to Biolink
 MAPPING_ORDER = {"exactMatch": 0, "closeMatch": 1, "broadMatch": 2}
@@ -48,7 +61,9 @@ SELECT ?p ?kind ?biolink WHERE {
   VALUES ?kind { skos:exactMatch skos:closeMatch skos:broadMatch }
   ?p ?kind ?biolink FILTER(STRSTARTS(STR(?biolink), STR(biolink:)))
 }"""
-PARENT_QUERY = "SELECT ?p ?parent WHERE { ?p rdfs:subPropertyOf ?parent FILTER(STRSTARTS(STR(?p), STR(dmkg:))) }"
+PARENT_QUERY = (
+    "SELECT ?p ?parent WHERE { ?p rdfs:subPropertyOf ?parent FILTER(STRSTARTS(STR(?p), STR(dmkg:))) }"
+)
 CLAIM_QUERY = """
 SELECT ?claim ?s ?p ?o ?level ?agent ?eco ?quote ?direction ?modality ?pub ?pmid
        (GROUP_CONCAT(DISTINCT ?cue; separator="|") AS ?cues) WHERE {
@@ -106,7 +121,9 @@ def _predicates(store: ox.Store) -> dict[str, str]:
     def mapped(p: str, depth: int = 0) -> str | None:
         if p in best:
             return best[p][1]
-        found = [m for parent in sorted(parents.get(p, [])) if depth < 10 and (m := mapped(parent, depth + 1))]
+        found = [
+            m for parent in sorted(parents.get(p, [])) if depth < 10 and (m := mapped(parent, depth + 1))
+        ]
         return found[0] if found else None
 
     return {p: m for p in {*best, *parents} if (m := mapped(p))}
@@ -129,9 +146,14 @@ def kgx_rows(store: ox.Store) -> tuple[list[dict], list[dict]]:
             cats = sorted(categories[iri])
             xrefs = [x for x in info[iri].get("xrefs", "").split("|") if x]
             ids[iri] = _node_id(iri, cats, xrefs)
-            nodes[ids[iri]] = {"id": ids[iri], "category": "|".join(cats), "name": info[iri]["label"],
-                               "description": info[iri].get("definition", ""),
-                               "xref": "|".join(sorted(set(xrefs) - {ids[iri]})), "iri": iri}
+            nodes[ids[iri]] = {
+                "id": ids[iri],
+                "category": "|".join(cats),
+                "name": info[iri]["label"],
+                "description": info[iri].get("definition", ""),
+                "xref": "|".join(sorted(set(xrefs) - {ids[iri]})),
+                "iri": iri,
+            }
         return ids[iri]
 
     edges = []
@@ -140,14 +162,24 @@ def kgx_rows(store: ox.Store) -> tuple[list[dict], list[dict]]:
         if subject is None or obj is None:
             continue
         publication = row.get("pmid") or node(row["pub"]) or curie(row["pub"])
-        edges.append({
-            "id": curie(row["claim"]), "subject": subject, "predicate": predicates.get(row["p"], ROOT_PREDICATE), "object": obj,
-            "knowledge_level": row["level"], "agent_type": row["agent"], "publications": publication,
-            "has_evidence": curie(row["eco"]), "negated": "True" if row["direction"] == "refutes" else "",
-            "supporting_text": row.get("quote", ""), "original_predicate": curie(row["p"]),
-            "dmkg_modality": row.get("modality", ""), "dmkg_modality_cue": row.get("cues", ""),
-            "dmkg_direction": row["direction"],
-        })
+        edges.append(
+            {
+                "id": curie(row["claim"]),
+                "subject": subject,
+                "predicate": predicates.get(row["p"], ROOT_PREDICATE),
+                "object": obj,
+                "knowledge_level": row["level"],
+                "agent_type": row["agent"],
+                "publications": publication,
+                "has_evidence": curie(row["eco"]),
+                "negated": "True" if row["direction"] == "refutes" else "",
+                "supporting_text": row.get("quote", ""),
+                "original_predicate": curie(row["p"]),
+                "dmkg_modality": row.get("modality", ""),
+                "dmkg_modality_cue": row.get("cues", ""),
+                "dmkg_direction": row["direction"],
+            }
+        )
     seen = set()
     for row in select(store, PHENOTYPE_QUERY):
         case, phenotype = node(row["patient"]), node(row["phenotype"])
@@ -156,14 +188,24 @@ def kgx_rows(store: ox.Store) -> tuple[list[dict], list[dict]]:
             continue
         seen.add((case, phenotype, row["negated"]))
         negated = row["negated"] == "true"
-        edges.append({
-            "id": f"{curie(row['patient'])}-{'lacks' if negated else 'has'}-{slug}", "subject": case,
-            "predicate": "biolink:has_phenotype", "object": phenotype, "knowledge_level": "observation",
-            "agent_type": "manual_agent", "publications": node(row["pub"]) or curie(row["pub"]),
-            "has_evidence": "", "negated": "True" if negated else "", "supporting_text": row["quote"],
-            "original_predicate": "dmkg:excludesPhenotype" if negated else "dmkg:showsPhenotype",
-            "dmkg_modality": "", "dmkg_modality_cue": "", "dmkg_direction": "",
-        })
+        edges.append(
+            {
+                "id": f"{curie(row['patient'])}-{'lacks' if negated else 'has'}-{slug}",
+                "subject": case,
+                "predicate": "biolink:has_phenotype",
+                "object": phenotype,
+                "knowledge_level": "observation",
+                "agent_type": "manual_agent",
+                "publications": node(row["pub"]) or curie(row["pub"]),
+                "has_evidence": "",
+                "negated": "True" if negated else "",
+                "supporting_text": row["quote"],
+                "original_predicate": "dmkg:excludesPhenotype" if negated else "dmkg:showsPhenotype",
+                "dmkg_modality": "",
+                "dmkg_modality_cue": "",
+                "dmkg_direction": "",
+            }
+        )
     for edge in edges:
         for pub in edge["publications"].split("|"):
             if pub.startswith("dmkgid:") and pub not in nodes:

@@ -90,7 +90,9 @@ def _table(path: Path) -> list[dict[str, str]]:
 
 def external_terms() -> dict[tuple[str, str], pp.OntologyClass]:
     """(kind, key) -> the looked-up term; see external_terms.tsv for where each was looked up."""
-    return {(r["kind"], r["key"]): pp.OntologyClass(id=r["id"], label=r["label"]) for r in _table(EXTERNAL_TERMS)}
+    return {
+        (r["kind"], r["key"]): pp.OntologyClass(id=r["id"], label=r["label"]) for r in _table(EXTERNAL_TERMS)
+    }
 
 
 def _one(rows: list[dict], what: str) -> dict:
@@ -100,8 +102,10 @@ def _one(rows: list[dict], what: str) -> dict:
 
 
 def _letter_evidence(terms, letter: str, quote: str) -> pp.Evidence:
-    return pp.Evidence(evidence_code=terms[("evidence", "letter-finding")],
-                       reference=pp.ExternalReference(id=curie(letter), reference=letter, description=quote))
+    return pp.Evidence(
+        evidence_code=terms[("evidence", "letter-finding")],
+        reference=pp.ExternalReference(id=curie(letter), reference=letter, description=quote),
+    )
 
 
 def _features(store: ox.Store, terms, letter: str, omitted: list[str]) -> list[pp.PhenotypicFeature]:
@@ -111,22 +115,27 @@ def _features(store: ox.Store, terms, letter: str, omitted: list[str]) -> list[p
         excluded = row["excluded"] == "true"
         if "hpo" not in row:
             state = "excluded" if excluded else "present"
-            omitted.append(f"{state} phenotype '{row['phenotypeLabel']}' ({curie(row['phenotype'])}): "
-                           "no exact HPO term")
+            omitted.append(
+                f"{state} phenotype '{row['phenotypeLabel']}' ({curie(row['phenotype'])}): no exact HPO term"
+            )
             continue
         key = (row["hpo"], excluded)
         if key not in by_hpo:
             by_hpo[key] = pp.PhenotypicFeature(
                 type=pp.OntologyClass(id=row["hpo"], label=release.terms[row["hpo"]]["name"]),
-                excluded=excluded, description=row["findingLabel"])
+                excluded=excluded,
+                description=row["findingLabel"],
+            )
         by_hpo[key].evidence.append(_letter_evidence(terms, letter, row["quote"]))
     present = {hpo for hpo, excluded in by_hpo if not excluded}
     for hpo in sorted(present):
         narrower = sorted(other for other in present if hpo in _hpo_ancestors(other))
         if narrower:
             del by_hpo[(hpo, False)]
-            omitted.append(f"present phenotype {hpo} ({release.terms[hpo]['name']}): implied by its HPO "
-                           f"descendant {', '.join(narrower)}, which the phenopacket lists instead")
+            omitted.append(
+                f"present phenotype {hpo} ({release.terms[hpo]['name']}): implied by its HPO "
+                f"descendant {', '.join(narrower)}, which the phenopacket lists instead"
+            )
     return [by_hpo[k] for k in sorted(by_hpo, key=lambda k: (k[1], k[0]))]
 
 
@@ -151,9 +160,14 @@ def _measurements(store: ox.Store, terms, age: pp.TimeElement) -> list[pp.Measur
         if assay is None or titre is None:
             continue
         quantity = pp.Quantity(value=float(titre.group(1)), unit=terms[("unit", "titre")])
-        measurements.append(pp.Measurement(
-            assay=assay, value=pp.Value(quantity=quantity), time_observed=age,
-            description=f"{row['label']}: \"{row['quote']}\""))
+        measurements.append(
+            pp.Measurement(
+                assay=assay,
+                value=pp.Value(quantity=quantity),
+                time_observed=age,
+                description=f'{row["label"]}: "{row["quote"]}"',
+            )
+        )
     return measurements
 
 
@@ -180,10 +194,14 @@ def _medical_actions(store: ox.Store, terms, disease: pp.OntologyClass, omitted:
         name = f"step {row['step']} {row['drugLabel']} {row['dose']} {row['unit']} {row['frequency']}"
         unit = terms.get(("dose", f"{row['unit']}|{row['frequency']}"))
         if unit is None:
-            raise ExportError(f"no looked-up UCUM unit for dose '{row['unit']}|{row['frequency']}' ({name}); "
-                              f"add a row to {EXTERNAL_TERMS}")
-        treatment = pp.Treatment(agent=_agent(row), dose_intervals=[
-            pp.DoseInterval(quantity=pp.Quantity(value=float(row["dose"]), unit=unit))])
+            raise ExportError(
+                f"no looked-up UCUM unit for dose '{row['unit']}|{row['frequency']}' ({name}); "
+                f"add a row to {EXTERNAL_TERMS}"
+            )
+        treatment = pp.Treatment(
+            agent=_agent(row),
+            dose_intervals=[pp.DoseInterval(quantity=pp.Quantity(value=float(row["dose"]), unit=unit))],
+        )
         route = terms.get(("route", row["route"].rsplit("/", 1)[1]))
         if route is not None:
             treatment.route_of_administration.CopyFrom(route)
@@ -194,8 +212,10 @@ def _medical_actions(store: ox.Store, terms, disease: pp.OntologyClass, omitted:
         if len(kinds) == 1:
             action.response_to_treatment.CopyFrom(pp.OntologyClass(id=kinds[0][0], label=kinds[0][1]))
         elif kinds:
-            omitted.append(f"{name}: several responses ({', '.join(k[1] for k in kinds)}); "
-                           "response_to_treatment holds only one, so it is left empty")
+            omitted.append(
+                f"{name}: several responses ({', '.join(k[1] for k in kinds)}); "
+                "response_to_treatment holds only one, so it is left empty"
+            )
         actions.append(action)
     return actions
 
@@ -206,8 +226,16 @@ def _resources(used: set[str]) -> list[pp.Resource]:
     for row in _table(RESOURCES):
         if row["namespace_prefix"] in used:
             version = release.version if row["namespace_prefix"] == "HP" else row["version"]
-            resources.append(pp.Resource(id=row["id"], name=row["name"], url=row["url"], version=version,
-                                         namespace_prefix=row["namespace_prefix"], iri_prefix=row["iri_prefix"]))
+            resources.append(
+                pp.Resource(
+                    id=row["id"],
+                    name=row["name"],
+                    url=row["url"],
+                    version=version,
+                    namespace_prefix=row["namespace_prefix"],
+                    iri_prefix=row["iri_prefix"],
+                )
+            )
     return resources
 
 
@@ -217,21 +245,35 @@ def build_phenopacket(store: ox.Store) -> PhenopacketExport:
     case = _one(select(store, CASE_QUERY), "case with patient, diagnosis (MONDO) and letter")
     age = pp.TimeElement(age=pp.Age(iso8601duration=f"P{case['age']}Y"))
     disease = pp.OntologyClass(id=case["mondo"], label=case["diseaseLabel"])
-    subject = pp.Individual(id=curie(case["patient"]), sex=pp.Sex.Value(case["sex"].upper()),
-                            time_at_last_encounter=pp.TimeElement(age_range=pp.AgeRange(start=age.age)))
-    omitted.append(f"age at presentation P{case['age']}Y: the subject's last encounter was after more than a "
-                   "year of follow-up, so time_at_last_encounter is an age range starting at it")
+    subject = pp.Individual(
+        id=curie(case["patient"]),
+        sex=pp.Sex.Value(case["sex"].upper()),
+        time_at_last_encounter=pp.TimeElement(age_range=pp.AgeRange(start=age.age)),
+    )
+    omitted.append(
+        f"age at presentation P{case['age']}Y: the subject's last encounter was after more than a "
+        "year of follow-up, so time_at_last_encounter is an age range starting at it"
+    )
     created = Timestamp()
     created.FromJsonString(f"{case.get('created', '1970-01-01')}T00:00:00Z")
     packet = pp.Phenopacket(
-        id="dmkg-case", subject=subject,
+        id="dmkg-case",
+        subject=subject,
         phenotypic_features=_features(store, terms, case["letter"], omitted),
         measurements=_measurements(store, terms, age),
         diseases=[pp.Disease(term=disease)],
         medical_actions=_medical_actions(store, terms, disease, omitted),
-        meta_data=pp.MetaData(created=created, created_by="dmkg curators", phenopacket_schema_version=SCHEMA_VERSION,
-                              external_references=[pp.ExternalReference(
-                                  id=curie(case["letter"]), reference=case["letter"], description=case["title"])]))
+        meta_data=pp.MetaData(
+            created=created,
+            created_by="dmkg curators",
+            phenopacket_schema_version=SCHEMA_VERSION,
+            external_references=[
+                pp.ExternalReference(
+                    id=curie(case["letter"]), reference=case["letter"], description=case["title"]
+                )
+            ],
+        ),
+    )
     text = json_format.MessageToJson(packet)
     used = set(re.findall(r'"id": "([A-Za-z][A-Za-z0-9.]*):', text)) | {"dmkgid"}
     packet.meta_data.resources.extend(_resources(used))

@@ -24,8 +24,13 @@ from kg.paths import shared_dir
 HERE = Path(__file__).parent
 CONFIDENCE = HERE / "mapping_confidence.tsv"
 MAPPING_SET_ID = "https://w3id.org/dmkg/mappings/dmkg.sssom.tsv"
-NAMESPACE_PREFIX = {"DrugBank": "DRUGBANK", "ChEMBL": "CHEMBL.COMPOUND", "UniProt": "UniProtKB",
-                    "ATC": "ATC", "ATC (former)": "ATC"}
+NAMESPACE_PREFIX = {
+    "DrugBank": "DRUGBANK",
+    "ChEMBL": "CHEMBL.COMPOUND",
+    "UniProt": "UniProtKB",
+    "ATC": "ATC",
+    "ATC (former)": "ATC",
+}
 EXTRA_PREFIXES = {"semapv": "https://w3id.org/semapv/vocab/", "sssom": "https://w3id.org/sssom/"}
 
 MAPPING_QUERY = """
@@ -49,7 +54,9 @@ def identifier_rows(table: Path | None = None) -> dict[str, tuple[int, dict[str,
     """CURIE -> (line number, row) of identifiers.tsv, with the table's bare ids given their prefix."""
     table = table or shared_dir() / "sources" / "identifiers.tsv"
     if not table.exists():
-        raise ExportError(f"the SSSOM export names the identifiers.tsv row of every mapping; {table} is missing")
+        raise ExportError(
+            f"the SSSOM export names the identifiers.tsv row of every mapping; {table} is missing"
+        )
     with table.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     out = {}
@@ -78,8 +85,10 @@ def mapping_rows(store: ox.Store) -> SssomExport:
             continue
         found = identifiers.get(obj)
         if found and found[1]["verified"] != "yes":
-            export.left_out.append(f"{subject} {predicate} {obj}: identifiers.tsv row {found[0]} is not verified "
-                                   f"({found[1]['label_in_source']})")
+            export.left_out.append(
+                f"{subject} {predicate} {obj}: identifiers.tsv row {found[0]} is not verified "
+                f"({found[1]['label_in_source']})"
+            )
             continue
         if obj.startswith("PMID:"):
             if row.get("pmidStatus") != "verified":
@@ -92,12 +101,22 @@ def mapping_rows(store: ox.Store) -> SssomExport:
         elif row["s"].startswith(prefix_map()["dmkg"]):
             source, label = "ontology/dmkg-edit.ttl (curated alignment of a dmkg term)", ""
         else:
-            raise ExportError(f"{subject} {predicate} {obj}: not a row of identifiers.tsv, so its source is unknown")
-        export.rows.append({
-            "subject_id": subject, "subject_label": row.get("label", ""), "predicate_id": predicate,
-            "object_id": obj, "object_label": label, "mapping_justification": "semapv:ManualMappingCuration",
-            "confidence": f"{confidence[predicate]}", "author_label": "dmkg curators", "comment": source,
-        })
+            raise ExportError(
+                f"{subject} {predicate} {obj}: not a row of identifiers.tsv, so its source is unknown"
+            )
+        export.rows.append(
+            {
+                "subject_id": subject,
+                "subject_label": row.get("label", ""),
+                "predicate_id": predicate,
+                "object_id": obj,
+                "object_label": label,
+                "mapping_justification": "semapv:ManualMappingCuration",
+                "confidence": f"{confidence[predicate]}",
+                "author_label": "dmkg curators",
+                "comment": source,
+            }
+        )
     return export
 
 
@@ -106,10 +125,11 @@ def _metadata(used: set[str]) -> dict:
 
     prefixes = {**prefix_map(), **EXTRA_PREFIXES}
     return {
-        "mapping_set_id": MAPPING_SET_ID, "mapping_set_version": version(),
+        "mapping_set_id": MAPPING_SET_ID,
+        "mapping_set_version": version(),
         "mapping_set_title": "dmkg mappings and cross-references",
         "mapping_set_description": "Every skos mapping and oboInOwl:hasDbXref of the dmkg knowledge graph, "
-                                   "each from a verified row of the curated identifier table.",
+        "each from a verified row of the curated identifier table.",
         "license": "https://creativecommons.org/licenses/by/4.0/",
         "curie_map": {p: prefixes[p] for p in sorted(used) if p in prefixes},
     }
@@ -124,14 +144,18 @@ def export_sssom(store: ox.Store, path: Path) -> SssomExport:
 
     export = mapping_rows(store)
     used = {"semapv", "skos", "oboInOwl"} | {
-        r[k].split(":", 1)[0] for r in export.rows for k in ("subject_id", "predicate_id", "object_id")}
+        r[k].split(":", 1)[0] for r in export.rows for k in ("subject_id", "predicate_id", "object_id")
+    }
     prefixes = {**prefix_map(), **EXTRA_PREFIXES}
     missing = sorted(p for p in used if p not in prefixes)
     if missing:
         raise ExportError(f"prefixes {missing} are used by mappings but not in ontology/prefixes.yaml")
     metadata = _metadata(used)
-    msdf = MappingSetDataFrame(df=pd.DataFrame(export.rows), converter=Converter.from_prefix_map(
-        metadata["curie_map"]), metadata={k: v for k, v in metadata.items() if k != "curie_map"})
+    msdf = MappingSetDataFrame(
+        df=pd.DataFrame(export.rows),
+        converter=Converter.from_prefix_map(metadata["curie_map"]),
+        metadata={k: v for k, v in metadata.items() if k != "curie_map"},
+    )
     buffer = io.StringIO()
     write_table(msdf, buffer)
     write_atomic(path, buffer.getvalue().encode("utf-8"))

@@ -56,7 +56,11 @@ def _package_version(name: str) -> str:
 def _strip_nulls(value):
     """hpotk reads obographs' absent values as absent keys, and any 'deprecated' key as true."""
     if isinstance(value, dict):
-        return {k: _strip_nulls(v) for k, v in value.items() if v is not None and not (k == "deprecated" and v is False)}
+        return {
+            k: _strip_nulls(v)
+            for k, v in value.items()
+            if v is not None and not (k == "deprecated" and v is False)
+        }
     if isinstance(value, list):
         return [_strip_nulls(v) for v in value]
     return value
@@ -95,11 +99,17 @@ def _phenosentry_issues(packet) -> tuple[list[str], list[str]]:
     )
 
     hpo = hpo_for_hpotk()
-    auditor = PhenopacketMetaAuditor([
-        NoUnwantedCharactersAuditor.no_whitespace(), HpoTermIsDefinedAuditor(hpo), DeprecatedTermIdAuditor(hpo),
-        PhenotypicAbnormalityAuditor(hpo), PresentAnnotationPropagationAuditor(hpo),
-        ExcludedAnnotationPropagationAuditor(hpo), AnnotationInconsistencyAuditor(hpo),
-    ])
+    auditor = PhenopacketMetaAuditor(
+        [
+            NoUnwantedCharactersAuditor.no_whitespace(),
+            HpoTermIsDefinedAuditor(hpo),
+            DeprecatedTermIdAuditor(hpo),
+            PhenotypicAbnormalityAuditor(hpo),
+            PresentAnnotationPropagationAuditor(hpo),
+            ExcludedAnnotationPropagationAuditor(hpo),
+            AnnotationInconsistencyAuditor(hpo),
+        ]
+    )
     notepad = auditor.prepare_notepad(auditor.id())
     auditor.audit(item=packet, notepad=notepad)
     errors, warns = [], []
@@ -127,9 +137,12 @@ def validate_phenopacket(path: Path) -> Validation:
     import phenopackets as pp
     from google.protobuf import json_format
 
-    check = Validation(path.name, "GA4GH Phenopacket v2 JSON",
-                       f"{_package_version('phenopackets')} parse-back; {_package_version('phenosentry')} "
-                       f"HPO audits; {_package_version('ucumvert')} UCUM")
+    check = Validation(
+        path.name,
+        "GA4GH Phenopacket v2 JSON",
+        f"{_package_version('phenopackets')} parse-back; {_package_version('phenosentry')} "
+        f"HPO audits; {_package_version('ucumvert')} UCUM",
+    )
     text = path.read_text(encoding="utf-8")
     packet = pp.Phenopacket()
     try:
@@ -145,10 +158,13 @@ def validate_phenopacket(path: Path) -> Validation:
     used = set(re.findall(r'"id": "([A-Za-z][A-Za-z0-9.]*):', text))
     check.errors += [f"prefix {p} is used but not in metaData.resources" for p in sorted(used - declared)]
     features = packet.phenotypic_features
-    check.counts = {"phenotypic_features": sum(not f.excluded for f in features),
-                    "excluded_features": sum(f.excluded for f in features),
-                    "measurements": len(packet.measurements), "medical_actions": len(packet.medical_actions),
-                    "diseases": len(packet.diseases)}
+    check.counts = {
+        "phenotypic_features": sum(not f.excluded for f in features),
+        "excluded_features": sum(f.excluded for f in features),
+        "measurements": len(packet.measurements),
+        "medical_actions": len(packet.medical_actions),
+        "diseases": len(packet.diseases),
+    }
     return check
 
 
@@ -166,8 +182,11 @@ def validate_kgx(nodes_path: Path, edges_path: Path, extensions: set[str] = froz
     from kg.exports import biolink
 
     tk = biolink.toolkit()
-    check = Validation(f"{nodes_path.name}, {edges_path.name}", "KGX TSV (Biolink)",
-                       f"{_package_version('bmt')} on Biolink model {biolink.model_version()}")
+    check = Validation(
+        f"{nodes_path.name}, {edges_path.name}",
+        "KGX TSV (Biolink)",
+        f"{_package_version('bmt')} on Biolink model {biolink.model_version()}",
+    )
     nodes, edges = _rows(nodes_path), _rows(edges_path)
     ids = set()
     for n in nodes:
@@ -183,7 +202,9 @@ def validate_kgx(nodes_path: Path, edges_path: Path, extensions: set[str] = froz
                 check.errors.append(f"{where}: {c} is not a Biolink category")
         prefixes = {p for c in categories for p in biolink.id_prefixes(c)}
         if n["id"].split(":", 1)[0] not in prefixes:
-            check.warnings.append(f"{where}: prefix not among Biolink's id_prefixes for {'|'.join(categories)}")
+            check.warnings.append(
+                f"{where}: prefix not among Biolink's id_prefixes for {'|'.join(categories)}"
+            )
     for column in _rows_header(nodes_path):
         if not _is_slot(tk, column):
             check.errors.append(f"nodes: column {column} is not a Biolink slot")
@@ -196,7 +217,9 @@ def validate_kgx(nodes_path: Path, edges_path: Path, extensions: set[str] = froz
         if not tk.is_predicate(e["predicate"]):
             check.errors.append(f"{where}: {e['predicate']} is not a Biolink predicate")
         if e["knowledge_level"] not in levels:
-            check.errors.append(f"{where}: knowledge_level {e['knowledge_level']!r} not in KnowledgeLevelEnum")
+            check.errors.append(
+                f"{where}: knowledge_level {e['knowledge_level']!r} not in KnowledgeLevelEnum"
+            )
         if e["agent_type"] not in agents:
             check.errors.append(f"{where}: agent_type {e['agent_type']!r} not in AgentTypeEnum")
         for end in ("subject", "object"):
@@ -236,8 +259,11 @@ def validate_sssom(path: Path) -> Validation:
 
     check = Validation(path.name, "SSSOM TSV", _package_version("sssom"))
     logging.getLogger().setLevel(logging.ERROR)
-    kinds = [SchemaValidationType.JsonSchema, SchemaValidationType.PrefixMapCompleteness,
-             SchemaValidationType.StrictCurieFormat]
+    kinds = [
+        SchemaValidationType.JsonSchema,
+        SchemaValidationType.PrefixMapCompleteness,
+        SchemaValidationType.StrictCurieFormat,
+    ]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -270,7 +296,11 @@ def validate_obo(path: Path) -> Validation:
     except Exception as exc:  # both raise parser-specific exception types
         check.errors.append(f"{type(exc).__name__}: {exc}")
         return check
-    check.counts = {"frames": len(doc), "terms": len(ontology.terms()), "typedefs": len(ontology.relationships())}
+    check.counts = {
+        "frames": len(doc),
+        "terms": len(ontology.terms()),
+        "typedefs": len(ontology.relationships()),
+    }
     return check
 
 
@@ -278,7 +308,9 @@ def validate_obographs(path: Path) -> Validation:
     import obographs
     import pronto
 
-    check = Validation(path.name, "obographs JSON", f"{_package_version('obographs')}; {_package_version('pronto')}")
+    check = Validation(
+        path.name, "obographs JSON", f"{_package_version('obographs')}; {_package_version('pronto')}"
+    )
     try:
         document = obographs.GraphDocument.model_validate(json.loads(path.read_text(encoding="utf-8")))
         with warnings.catch_warnings():
@@ -288,6 +320,9 @@ def validate_obographs(path: Path) -> Validation:
         check.errors.append(f"{type(exc).__name__}: {exc}")
         return check
     graph = document.graphs[0]
-    check.counts = {"nodes": len(graph.nodes or []), "edges": len(graph.edges or []),
-                    "pronto_terms": len(ontology.terms())}
+    check.counts = {
+        "nodes": len(graph.nodes or []),
+        "edges": len(graph.edges or []),
+        "pronto_terms": len(ontology.terms()),
+    }
     return check
