@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from kg.paths import EDIT_ONTOLOGY, SOURCES_DIR, shared_dir
 
 HPO_ID = re.compile(r"\bHP:\d{7}\b")
@@ -77,12 +79,10 @@ def _problem(curie: str, release: HpoRelease, recorded: dict, need_label: bool) 
     if term.get("is_obsolete"):
         replaced = f"; replaced by {term['replaced_by']}" if term.get("replaced_by") else ""
         return f"obsolete in HPO {release.version} ({term['name']}){replaced}"
+    if not need_label:
+        return None
     if curie not in recorded:
-        return (
-            f"HPO calls it {term['name']!r}, but identifiers.tsv records no label for it"
-            if need_label
-            else None
-        )
+        return f"HPO calls it {term['name']!r}, but identifiers.tsv records no label for it"
     row, labels = recorded[curie]
     names = {term["name"].casefold(), *(s.casefold() for s in term.get("synonym", []))}
     if not any(label.casefold() in names for label in labels):
@@ -91,25 +91,44 @@ def _problem(curie: str, release: HpoRelease, recorded: dict, need_label: bool) 
     return None
 
 
-def check_hpo_ids(
-    sources_dir: Path = SOURCES_DIR, edit: Path = EDIT_ONTOLOGY, table: Path | None = None
-) -> list[HpoProblem]:
-    """Problems with the HPO ids of the source files (every YAML under kg/sources and the edit file).
+def _scalars(path: Path) -> list[tuple[int, str, bool]]:
+    """(line, HPO id, whether the id is the whole value) for every HPO id in a source file.
 
-    Source files must use only HPO ids with a label recorded in identifiers.tsv (when that table is
-    present); the edit file's definition sources (HP:0000118) need only exist and be current.
+    A whole value (an xref or match) is an identifier the graph uses; an id inside prose (a mapping
+    justification naming the terms it rejected) is only a mention. YAML is read as a node tree so each
+    value keeps its line; the edit file is read line by line.
+    """
+    text = path.read_text(encoding="utf-8")
+    if path.suffix != ".yaml":
+        return [(n, c, False) for n, line in enumerate(text.splitlines(), start=1)
+                if not line.lstrip().startswith("#") for c in HPO_ID.findall(line)]
+    found, todo = [], [yaml.compose(text)]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, yaml.ScalarNode):
+            whole = HPO_ID.fullmatch(node.value.strip()) is not None
+            found += [(node.start_mark.line + 1, c, whole) for c in HPO_ID.findall(node.value)]
+        elif isinstance(node, yaml.SequenceNode):
+            todo += node.value
+        elif isinstance(node, yaml.MappingNode):
+            todo += [v for pair in node.value for v in pair]
+    return sorted(found)
+
+
+def check_hpo_ids(sources_dir: Path = SOURCES_DIR, edit: Path = EDIT_ONTOLOGY,
+                  table: Path | None = None) -> list[HpoProblem]:
+    """Problems with the HPO ids of the source files (every YAML under the sources and the edit file).
+
+    An HPO id that is a source value (an xref or a match) must also carry the label identifiers.tsv
+    records for it (when that table is present); an id mentioned in prose or in the edit file's
+    definition sources (HP:0000118) need only exist and be current.
     """
     release = hpo_release()
     recorded = recorded_hpo_labels(table)
-    files = [*sorted(sources_dir.rglob("*.yaml")), edit]
     problems = []
-    for path in files:
-        need_label = bool(recorded) and path.suffix == ".yaml"
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.lstrip().startswith("#"):
-                continue
-            for curie in HPO_ID.findall(line):
-                reason = _problem(curie, release, recorded, need_label)
-                if reason:
-                    problems.append(HpoProblem(path, number, curie, reason))
+    for path in [*sorted(sources_dir.rglob("*.yaml")), edit]:
+        for number, curie, whole in _scalars(path):
+            reason = _problem(curie, release, recorded, need_label=bool(recorded) and whole)
+            if reason:
+                problems.append(HpoProblem(path, number, curie, reason))
     return problems

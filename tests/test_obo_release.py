@@ -99,8 +99,9 @@ def test_a_wrong_hpo_id_stops_the_build_with_file_and_line(tmp_path, monkeypatch
     shutil.copytree(SOURCES_DIR, sources)
     entities = sources / "entities.yaml"
     text = entities.read_text(encoding="utf-8")
-    line = text[: text.index(old)].count("\n") + 1
-    entities.write_text(text.replace(old, new, 1), encoding="utf-8")
+    xref = f"xrefs: [{old}]"
+    line = text[: text.index(xref)].count("\n") + 1
+    entities.write_text(text.replace(xref, f"xrefs: [{new}]", 1), encoding="utf-8")
     monkeypatch.setenv("DMKG_BUILD", str(tmp_path / "build"))
     with pytest.raises(BuildError) as info:
         build(sources, write_release=False)
