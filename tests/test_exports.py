@@ -226,10 +226,18 @@ def test_sssom_validator_rejects_an_undeclared_prefix(exported, tmp_path):
     assert validators.validate_sssom(tmp_path / "bad.sssom.tsv").errors
 
 
-def test_sssom_export_lists_what_it_left_out(built, tmp_path):
-    export = export_sssom(built.store(), tmp_path / "m.sssom.tsv")
-    assert all(" left out" not in r["comment"] for r in export.rows)
-    assert all(":" in line for line in export.left_out)
+def test_sssom_leaves_out_a_recalled_identifier_and_says_why(built, tmp_path):
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.bulk_load(path=str(built.nquads), format=ox.RdfFormat.N_QUADS)
+    recalled = ox.Literal("CHEMBL.COMPOUND:CHEMBL131")  # identifiers.tsv: prednisolone ChEMBL, "from memory"
+    xref = ox.NamedNode("http://www.geneontology.org/formats/oboInOwl#hasDbXref")
+    store.add(ox.Quad(ox.NamedNode("https://w3id.org/dmkg/id/prednisolone"), xref, recalled))
+    export = export_sssom(store, tmp_path / "m.sssom.tsv")
+    assert "CHEMBL.COMPOUND:CHEMBL131" not in {r["object_id"] for r in export.rows}
+    (line,) = [x for x in export.left_out if "CHEMBL131" in x]
+    assert "dmkgid:prednisolone oboInOwl:hasDbXref" in line and "is not verified" in line
 
 
 # --- dmkg export --all ---------------------------------------------------------------------------
