@@ -107,7 +107,7 @@ def test_a_wrong_hpo_id_stops_the_build_with_file_and_line(tmp_path, monkeypatch
         build(sources, write_release=False)
     message = str(info.value)
     assert f"{entities}:{line}: {new}: " in message and reason in message
-    assert not (tmp_path / "build").exists(), "nothing is written"
+    assert not (tmp_path / "build" / "store").exists(), "no store is written"
 
 
 def test_a_mislabelled_hpo_id_names_the_recorded_label(tmp_path):
