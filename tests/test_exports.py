@@ -183,6 +183,26 @@ def test_kgx_writes_nodes_and_edges(built, tmp_path):
     assert "HP:0003701" in nodes and nodes["HP:0003701"]["category"] == "biolink:PhenotypicFeature"
 
 
+def test_kgx_regimens_are_treatments_and_every_claim_is_an_edge_or_left_out(built, tmp_path):
+    files = export_kgx(built.store(), tmp_path)
+    nodes = {n["id"]: n for n in _tsv(files.nodes)}
+    edges = _tsv(files.edges)
+    assert nodes["dmkgid:regimen-4"]["category"] == "biolink:Treatment"
+    (stable,) = [e for e in edges if e["subject"] == "dmkgid:regimen-4"]
+    assert (stable["predicate"], stable["object"], stable["knowledge_level"]) == (
+        "biolink:applied_to_treat",
+        "MONDO:0016367",
+        "observation",
+    )
+    claims = built.select(
+        "PREFIX dmkg: <https://w3id.org/dmkg/vocab/> SELECT ?c WHERE { ?c a dmkg:Claim ; "
+        "dmkg:claimPredicate ?p FILTER(?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>) }"
+    )
+    as_edges = [e for e in edges if e["id"].startswith("dmkgid:claim-")]
+    assert len(as_edges) + len(files.left_out) == len(claims)
+    assert any("dmkg:Corticosteroid has no Biolink category" in line for line in files.left_out)
+
+
 # --- SSSOM ---------------------------------------------------------------------------------------
 
 

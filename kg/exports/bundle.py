@@ -36,7 +36,7 @@ def export_all(store: ox.Store, directory: Path) -> dict:
     packet = export_phenopacket(store, directory / PHENOPACKET_FILE)
     record(validators.validate_phenopacket(directory / PHENOPACKET_FILE), packet.omitted)
     kgx = export_kgx(store, directory)
-    record(validators.validate_kgx(kgx.nodes, kgx.edges, EXTENSION_COLUMNS), [])
+    record(validators.validate_kgx(kgx.nodes, kgx.edges, EXTENSION_COLUMNS), kgx.left_out)
     sssom = export_sssom(store, directory / SSSOM_FILE)
     record(validators.validate_sssom(directory / SSSOM_FILE), sssom.left_out)
     for release, check in (

@@ -92,6 +92,7 @@ class KgxFiles:
     edges: Path
     node_count: int
     edge_count: int
+    left_out: list[str]
 
 
 def _node_id(iri: str, categories: list[str], xrefs: list[str]) -> str:
@@ -129,8 +130,8 @@ def _predicates(store: ox.Store) -> dict[str, str]:
     return {p: m for p in {*best, *parents} if (m := mapped(p))}
 
 
-def kgx_rows(store: ox.Store) -> tuple[list[dict], list[dict]]:
-    """Nodes and edges as KGX rows (multivalued fields joined with '|')."""
+def kgx_rows(store: ox.Store) -> tuple[list[dict], list[dict], list[str]]:
+    """Nodes and edges as KGX rows (multivalued fields joined with '|'), and the claims left out."""
     categories: dict[str, set[str]] = {}
     for row in select(store, CATEGORY_QUERY):
         categories.setdefault(row["e"], set()).add(curie(row["category"]))
@@ -156,10 +157,15 @@ def kgx_rows(store: ox.Store) -> tuple[list[dict], list[dict]]:
             }
         return ids[iri]
 
-    edges = []
+    edges, left_out = [], []
     for row in select(store, CLAIM_QUERY):
         subject, obj = node(row["s"]), node(row["o"])
         if subject is None or obj is None:
+            ends = [curie(row[k]) for k, n in (("s", subject), ("o", obj)) if n is None]
+            left_out.append(
+                f"claim {curie(row['claim'])}: {' and '.join(ends)} has no Biolink category "
+                "(a dmkg class, or an entity whose class has no Biolink alignment)"
+            )
             continue
         publication = row.get("pmid") or node(row["pub"]) or curie(row["pub"])
         edges.append(
@@ -210,7 +216,7 @@ def kgx_rows(store: ox.Store) -> tuple[list[dict], list[dict]]:
         for pub in edge["publications"].split("|"):
             if pub.startswith("dmkgid:") and pub not in nodes:
                 raise ExportError(f"publication {pub} of {edge['id']} has no Biolink category")
-    return sorted(nodes.values(), key=lambda n: n["id"]), edges
+    return sorted(nodes.values(), key=lambda n: n["id"]), edges, left_out
 
 
 def _tsv(rows: list[dict], columns: list[str]) -> bytes:
@@ -223,7 +229,7 @@ def _tsv(rows: list[dict], columns: list[str]) -> bytes:
 
 def export_kgx(store: ox.Store, directory: Path, stem: str = "dmkg") -> KgxFiles:
     """Write `<stem>_nodes.tsv` and `<stem>_edges.tsv` (KGX's TSV layout) into DIRECTORY."""
-    nodes, edges = kgx_rows(store)
+    nodes, edges, left_out = kgx_rows(store)
     nodes_path = write_atomic(directory / f"{stem}_nodes.tsv", _tsv(nodes, NODE_COLUMNS))
     edges_path = write_atomic(directory / f"{stem}_edges.tsv", _tsv(edges, EDGE_COLUMNS))
-    return KgxFiles(nodes_path, edges_path, len(nodes), len(edges))
+    return KgxFiles(nodes_path, edges_path, len(nodes), len(edges), left_out)
