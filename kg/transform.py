@@ -17,7 +17,17 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.curie import CurieError, expand
-from kg.model import Claim, EntitiesSource, Finding, LetterSource, Outcome, Publication, ReferenceSource, Source
+from kg.model import (
+    Claim,
+    EntitiesSource,
+    Finding,
+    LetterSource,
+    Outcome,
+    Publication,
+    ReferenceSource,
+    Source,
+    Synonym,
+)
 from kg.read_sources import Sources
 from kg.vocab import (
     BIOLINK,
@@ -28,8 +38,8 @@ from kg.vocab import (
     DMKG,
     DMKGID,
     HAS_DBXREF,
-    HAS_EXACT_SYNONYM,
     LICENSE,
+    OIO,
     OWL,
     PROV,
     RDF,
@@ -55,13 +65,30 @@ class Terms:
     classes: frozenset[URIRef]
     object_properties: frozenset[URIRef]
     individuals: frozenset[URIRef]
+    study_designs: frozenset[URIRef]
+    labels: dict[URIRef, str]
 
     @classmethod
     def of(cls, ontology: Graph) -> Terms:
         def dmkg(kind: URIRef) -> frozenset[URIRef]:
             return frozenset(s for s in ontology.subjects(RDF.type, kind) if str(s).startswith(str(DMKG)))
 
-        return cls(dmkg(OWL.Class), dmkg(OWL.ObjectProperty), dmkg(OWL.NamedIndividual))
+        labels = {s: str(o) for s, o in ontology.subject_objects(RDFS.label) if isinstance(s, URIRef)}
+        return cls(
+            dmkg(OWL.Class), dmkg(OWL.ObjectProperty), dmkg(OWL.NamedIndividual), dmkg(DMKG.StudyDesign), labels
+        )
+
+    def label(self, iri: URIRef) -> str:
+        return self.labels.get(iri, str(iri))
+
+
+SYNONYM_SCOPE = {
+    "exact": OIO.hasExactSynonym,
+    "related": OIO.hasRelatedSynonym,
+    "narrow": OIO.hasNarrowSynonym,
+    "broad": OIO.hasBroadSynonym,
+}
+SYNONYM_TYPE = {"abbreviation": DMKG.abbreviation, "brand name": DMKG.brandName, "gene symbol": DMKG.geneSymbol}
 
 
 def _lit(value: object) -> Literal:
@@ -111,11 +138,25 @@ class _Writer:
         except CurieError as exc:
             raise TransformError(self.source_id, loc, str(exc)) from exc
 
-    def individual(self, node: URIRef, types: Iterable[URIRef], label: str) -> None:
+    def individual(self, node: URIRef, types: Iterable[URIRef], label: str, definition: str | None = None) -> None:
+        """A named individual with its label and, for individuals the build describes itself, a definition."""
         self.add(node, RDF.type, OWL.NamedIndividual)
         for t in types:
             self.add(node, RDF.type, t)
         self.add(node, RDFS.label, _en(label))
+        if definition:
+            self.define(node, definition)
+
+    def define(self, node: URIRef, definition: str) -> None:
+        self.add(node, DEFINITION, _en(definition))
+        self.add(node, DEFINITION_SOURCE, _lit("dmkg curation"))
+
+    def evidence_basis(self, node: URIRef, name: str, loc: tuple) -> None:
+        """Every basis is `has evidence basis`; only a study design is also `has study design`."""
+        value = self.value(name, loc)
+        self.add(node, DMKG.hasEvidenceBasis, value)
+        if value in self.terms.study_designs:
+            self.add(node, DMKG.hasStudyDesign, value)
 
 
 def publication_iri(publication: Publication) -> URIRef:
@@ -132,7 +173,7 @@ def claim_iri(source_id: str, claim_id: str) -> URIRef:
 
 def _publication(w: _Writer, pub: Publication) -> URIRef:
     node = publication_iri(pub)
-    w.individual(node, [DMKG.Publication], pub.title or pub.citation)
+    w.individual(node, [DMKG.Publication], pub.title or pub.citation, f"A publication: {pub.citation}")
     w.add(node, DCTERMS.bibliographicCitation, _lit(pub.citation))
     fields = [
         (DMKG.publicationYear, pub.year), (DMKG.pmid, pub.pmid), (DMKG.pmidStatus, pub.pmid_status),
@@ -146,7 +187,7 @@ def _publication(w: _Writer, pub: Publication) -> URIRef:
     if pub.pmid and pub.pmid_status == "verified":
         w.add(node, HAS_DBXREF, _lit(f"PMID:{pub.pmid}"))
     if pub.study_design:
-        w.add(node, DMKG.hasStudyDesign, w.value(pub.study_design, ("publication", "study_design")))
+        w.evidence_basis(node, pub.study_design, ("publication", "study_design"))
     return node
 
 
@@ -174,7 +215,9 @@ def _claims(w: _Writer, source: Source, statedin: URIRef) -> None:
         else:
             predicate = w.term(claim.predicate, [w.terms.object_properties], (*loc, "predicate"))
             obj = _node_of(w, claim.object, (*loc, "object"))
-        w.individual(node, [DMKG.Claim], claim.statement)
+        where = source.publication.title or source.id
+        modality = w.terms.label(DMKG[claim.modality])
+        w.individual(node, [DMKG.Claim], claim.statement, f"A claim of '{where}', {modality}: {claim.statement}")
         _claim_evidence(w, claim, node, loc)
         w.add(node, DMKG.claimSubject, subject)
         w.add(node, DMKG.claimPredicate, predicate)
@@ -201,7 +244,7 @@ def _claim_evidence(w: _Writer, claim: Claim, node: URIRef, loc: tuple) -> None:
         w.add(node, DMKG.hasEndpointKind, w.value(claim.endpoint_kind, (*loc, "endpoint_kind")))
     if claim.statistically_significant is not None:
         w.add(node, DMKG.statisticallySignificant, _lit(claim.statistically_significant))
-    w.add(node, DMKG.hasStudyDesign, w.value(claim.study_design, (*loc, "study_design")))
+    w.evidence_basis(node, claim.study_design, (*loc, "study_design"))
     w.add(node, DMKG.hasEvidenceLevel, w.value(claim.evidence_level, (*loc, "evidence_level")))
     w.add(node, DMKG.evidenceCode, w.xref(claim.evidence_code, (*loc, "evidence_code")))
     w.add(node, BIOLINK.knowledge_level, _lit(claim.knowledge_level))
@@ -221,7 +264,7 @@ def _entities(w: _Writer, source: EntitiesSource) -> None:
         node = DMKGID[e.id]
         w.individual(node, [w.cls(t, (*loc, "types", j)) for j, t in enumerate(e.types)], e.label)
         for synonym in e.synonyms:
-            w.add(node, HAS_EXACT_SYNONYM, _lit(synonym))
+            _synonym(w, node, synonym if isinstance(synonym, Synonym) else Synonym(text=synonym))
         for j, curie in enumerate(e.xrefs):
             w.add(node, HAS_DBXREF, _lit(curie))
             w.add(node, SKOS.exactMatch, w.xref(curie, (*loc, "xrefs", j)))
@@ -232,10 +275,16 @@ def _entities(w: _Writer, source: EntitiesSource) -> None:
         for j, curie in enumerate(e.related_match):
             w.add(node, SKOS.relatedMatch, w.xref(curie, (*loc, "related_match", j)))
         if e.definition:
-            w.add(node, DEFINITION, _en(e.definition))
-            w.add(node, DEFINITION_SOURCE, _lit("dmkg curation"))
+            w.define(node, e.definition)
         if e.mapping_justification:
             w.add(node, DMKG.mappingJustification, _en(e.mapping_justification))
+
+
+def _synonym(w: _Writer, node: URIRef, synonym: Synonym) -> None:
+    """The OBO scope property, and the dmkg synonym-type property (a sub-property of it) where typed."""
+    w.add(node, SYNONYM_SCOPE[synonym.scope], _lit(synonym.text))
+    if synonym.type:
+        w.add(node, SYNONYM_TYPE[synonym.type], _lit(synonym.text))
 
 
 def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
@@ -246,20 +295,23 @@ def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
 
     p, c = letter.patient, letter.case
     patient, case = DMKGID[p.id], DMKGID[c.id]
-    w.individual(patient, [DMKG.Patient], p.label)
+    person = "woman" if p.sex == "female" else "man"
+    w.individual(patient, [DMKG.Patient], p.label, f"A patient whose case the letter reports: a {p.age_years}-year-old {person}.")
     w.add(patient, DMKG.ageInYears, _lit(p.age_years))
     w.add(patient, DMKG.sex, _lit(p.sex))
     provenance(patient, p.quote, p.section)
-    w.individual(case, [DMKG.Case], c.label)
-    w.add(case, DMKG.hasPatient, patient)
     diagnosis = w.entity(c.diagnosis, ("case", "diagnosis"))
+    w.individual(case, [DMKG.Case], c.label, f"A case, the one the letter reports, whose diagnosis is {c.diagnosis}.")
+    w.add(case, DMKG.hasPatient, patient)
     w.add(case, DMKG.hasDiagnosis, diagnosis)
     provenance(case, c.quote, c.section)
 
     for i, f in enumerate(letter.findings):
         node = DMKGID[f.id]
-        w.individual(node, [w.cls(f.kind, ("findings", i, "kind"))], f.label)
-        w.add(case, DMKG.hasFinding, node)
+        kind = w.cls(f.kind, ("findings", i, "kind"))
+        w.individual(node, [kind], f.label, f"A {w.terms.label(kind)} of the reported case: {f.label}.")
+        # a declined investigation has no result: it is not a finding of the case
+        w.add(case, DMKG.hasDeclinedInvestigation if kind == DMKG.DeclinedInvestigation else DMKG.hasFinding, node)
         if f.value:
             w.add(node, DMKG.findingValue, _lit(f.value))
         if f.body_weight_change is not None:
@@ -277,7 +329,9 @@ def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
 
     for i, o in enumerate(letter.outcomes):
         node = DMKGID[o.id]
-        w.individual(node, [w.cls(o.kind, ("outcomes", i, "kind"))], o.statement)
+        kind = w.cls(o.kind, ("outcomes", i, "kind"))
+        definition = f"A treatment outcome of the reported case, of the kind '{w.terms.label(kind)}': {o.statement}"
+        w.individual(node, [kind], o.statement, definition)
         w.add(node, DMKG.statement, _lit(o.statement))
         _period(w, node, o)
         provenance(node, o.quote, o.section)
@@ -289,7 +343,11 @@ def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
         drug = w.entity(course.drug, (*loc, "drug"))
         drugs[drug] = course
         label = f"step {course.step}: {course.drug} {_lit(course.dose_value)} {course.dose_unit} {course.frequency}"
-        w.individual(node, [DMKG.TreatmentCourse], label)
+        route = w.terms.label(DMKG[course.route])
+        w.individual(node, [DMKG.TreatmentCourse], label, (
+            f"A treatment course of the reported case that administers {course.drug} "
+            f"{_lit(course.dose_value)} {course.dose_unit} {course.frequency} ({route}), first given at step {course.step}."
+        ))
         w.add(case, DMKG.hasTreatmentCourse, node)
         w.add(node, DMKG.stepNumber, _lit(course.step))
         w.add(node, DMKG.administersDrug, drug)
@@ -308,7 +366,8 @@ def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
             w.add(node, DMKG.quote, _lit(course.route_quote))
     for regimen in letter.regimens:
         node = DMKGID[regimen.id]
-        w.individual(node, [DMKG.TreatmentRegimen], regimen.label)
+        w.individual(node, [DMKG.TreatmentRegimen], regimen.label,
+                     f"A treatment regimen of the reported case: {regimen.label}.")
         w.add(case, DMKG.hasTreatmentRegimen, node)
         w.add(node, DMKG.stepNumber, _lit(regimen.step))
         w.add(node, DMKG.timing, _lit(regimen.timing))
@@ -333,7 +392,8 @@ def _period(w: _Writer, node: URIRef, item: Finding | Outcome) -> None:
 
 def _reference(w: _Writer, ref: ReferenceSource, publication: URIRef, letter: URIRef) -> None:
     node = reference_iri(ref.number)
-    w.individual(node, [DMKG.CitedReference], f"reference {ref.number} of the letter")
+    w.individual(node, [DMKG.CitedReference], f"reference {ref.number} of the letter",
+                 f"A cited reference: entry {ref.number} of the letter's reference list.")
     w.add(node, DMKG.referenceNumber, _lit(ref.number))
     w.add(node, DMKG.citedFor, _lit(ref.cited_for))
     w.add(node, DMKG.referenceOf, letter)
