@@ -122,7 +122,7 @@ def test_letter_claims_take_no_design_from_an_unverified_assignment(built) -> No
     assert rows
     for row in rows:  # "design not stated", the author's own reasoning, or the design the sentence names
         label = row["designLabel"]
-        assert label.startswith("cited literature") or label == "mechanism-based reasoning" or label in row["quote"], row
+        assert label.startswith("cited literature") or label == "mechanistic reasoning" or label in row["quote"], row
 
 
 def test_candidate_claims_count_the_patients_with_the_disease(built) -> None:

@@ -185,10 +185,10 @@ def test_evidence_value_sets_keep_designs_apart_from_inference_and_assays():
     graph = _release(RELEASE_OWL)
     designs = set(graph.subjects(RDF.type, DMKG.StudyDesign))
     assert DMKG.caseReport in designs and DMKG.randomisedControlledTrial in designs
-    assert not designs & {DMKG.mechanisticReasoning, DMKG.citedLiterature, DMKG.immunohistologyStudy,
-                          DMKG.geneExpressionStudy}
+    assert not designs & {DMKG.mechanisticReasoning, DMKG.citedLiterature, DMKG.immunohistology,
+                          DMKG.geneExpressionProfiling}
     assert DMKG.mechanisticReasoning in set(graph.subjects(RDF.type, DMKG.InferenceKind))
-    assert DMKG.immunohistologyStudy in set(graph.subjects(RDF.type, DMKG.AssayKind))
+    assert DMKG.immunohistology in set(graph.subjects(RDF.type, DMKG.AssayKind))
     value_sets = [list(graph.objects(node, OWL.distinctMembers)) for node in graph.subjects(RDF.type, OWL.AllDifferent)]
     assert len(value_sets) >= 6
 
