@@ -74,9 +74,8 @@ class Terms:
             return frozenset(s for s in ontology.subjects(RDF.type, kind) if str(s).startswith(str(DMKG)))
 
         labels = {s: str(o) for s, o in ontology.subject_objects(RDFS.label) if isinstance(s, URIRef)}
-        return cls(
-            dmkg(OWL.Class), dmkg(OWL.ObjectProperty), dmkg(OWL.NamedIndividual), dmkg(DMKG.StudyDesign), labels
-        )
+        designs = dmkg(DMKG.StudyDesign)
+        return cls(dmkg(OWL.Class), dmkg(OWL.ObjectProperty), dmkg(OWL.NamedIndividual), designs, labels)
 
     def label(self, iri: URIRef) -> str:
         return self.labels.get(iri, str(iri))
@@ -88,7 +87,11 @@ SYNONYM_SCOPE = {
     "narrow": OIO.hasNarrowSynonym,
     "broad": OIO.hasBroadSynonym,
 }
-SYNONYM_TYPE = {"abbreviation": DMKG.abbreviation, "brand name": DMKG.brandName, "gene symbol": DMKG.geneSymbol}
+SYNONYM_TYPE = {
+    "abbreviation": DMKG.abbreviation,
+    "brand name": DMKG.brandName,
+    "gene symbol": DMKG.geneSymbol,
+}
 
 
 def _lit(value: object) -> Literal:
@@ -138,7 +141,7 @@ class _Writer:
         except CurieError as exc:
             raise TransformError(self.source_id, loc, str(exc)) from exc
 
-    def individual(self, node: URIRef, types: Iterable[URIRef], label: str, definition: str | None = None) -> None:
+    def individual(self, node: URIRef, types: Iterable[URIRef], label: str, definition: str = "") -> None:
         """A named individual with its label and, for individuals the build describes itself, a definition."""
         self.add(node, RDF.type, OWL.NamedIndividual)
         for t in types:
@@ -217,7 +220,8 @@ def _claims(w: _Writer, source: Source, statedin: URIRef) -> None:
             obj = _node_of(w, claim.object, (*loc, "object"))
         where = source.publication.title or source.id
         modality = w.terms.label(DMKG[claim.modality])
-        w.individual(node, [DMKG.Claim], claim.statement, f"A claim of '{where}', {modality}: {claim.statement}")
+        definition = f"A claim of '{where}', {modality}: {claim.statement}"
+        w.individual(node, [DMKG.Claim], claim.statement, definition)
         _claim_evidence(w, claim, node, loc)
         w.add(node, DMKG.claimSubject, subject)
         w.add(node, DMKG.claimPredicate, predicate)
@@ -296,12 +300,14 @@ def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
     p, c = letter.patient, letter.case
     patient, case = DMKGID[p.id], DMKGID[c.id]
     person = "woman" if p.sex == "female" else "man"
-    w.individual(patient, [DMKG.Patient], p.label, f"A patient whose case the letter reports: a {p.age_years}-year-old {person}.")
+    definition = f"A patient whose case the letter reports: a {p.age_years}-year-old {person}."
+    w.individual(patient, [DMKG.Patient], p.label, definition)
     w.add(patient, DMKG.ageInYears, _lit(p.age_years))
     w.add(patient, DMKG.sex, _lit(p.sex))
     provenance(patient, p.quote, p.section)
     diagnosis = w.entity(c.diagnosis, ("case", "diagnosis"))
-    w.individual(case, [DMKG.Case], c.label, f"A case, the one the letter reports, whose diagnosis is {c.diagnosis}.")
+    definition = f"A case, the one the letter reports, whose diagnosis is {c.diagnosis}."
+    w.individual(case, [DMKG.Case], c.label, definition)
     w.add(case, DMKG.hasPatient, patient)
     w.add(case, DMKG.hasDiagnosis, diagnosis)
     provenance(case, c.quote, c.section)
@@ -311,7 +317,8 @@ def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
         kind = w.cls(f.kind, ("findings", i, "kind"))
         w.individual(node, [kind], f.label, f"A {w.terms.label(kind)} of the reported case: {f.label}.")
         # a declined investigation has no result: it is not a finding of the case
-        w.add(case, DMKG.hasDeclinedInvestigation if kind == DMKG.DeclinedInvestigation else DMKG.hasFinding, node)
+        declined = kind == DMKG.DeclinedInvestigation
+        w.add(case, DMKG.hasDeclinedInvestigation if declined else DMKG.hasFinding, node)
         if f.value:
             w.add(node, DMKG.findingValue, _lit(f.value))
         if f.body_weight_change is not None:
@@ -330,8 +337,8 @@ def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
     for i, o in enumerate(letter.outcomes):
         node = DMKGID[o.id]
         kind = w.cls(o.kind, ("outcomes", i, "kind"))
-        definition = f"A treatment outcome of the reported case, of the kind '{w.terms.label(kind)}': {o.statement}"
-        w.individual(node, [kind], o.statement, definition)
+        definition = f"A treatment outcome of the reported case, of the kind '{w.terms.label(kind)}': "
+        w.individual(node, [kind], o.statement, definition + o.statement)
         w.add(node, DMKG.statement, _lit(o.statement))
         _period(w, node, o)
         provenance(node, o.quote, o.section)
@@ -346,7 +353,8 @@ def _case(w: _Writer, letter: LetterSource, statedin: URIRef) -> None:
         route = w.terms.label(DMKG[course.route])
         w.individual(node, [DMKG.TreatmentCourse], label, (
             f"A treatment course of the reported case that administers {course.drug} "
-            f"{_lit(course.dose_value)} {course.dose_unit} {course.frequency} ({route}), first given at step {course.step}."
+            f"{_lit(course.dose_value)} {course.dose_unit} {course.frequency} ({route}), "
+            f"first given at step {course.step}."
         ))
         w.add(case, DMKG.hasTreatmentCourse, node)
         w.add(node, DMKG.stepNumber, _lit(course.step))

@@ -62,7 +62,8 @@ def biolink_class_of(ontology: Graph, cls: URIRef) -> str | None:
         seen.add(current)
         for prop in (SKOS.exactMatch, SKOS.closeMatch):
             for target in ontology.objects(current, prop):
-                if str(target).startswith(str(BIOLINK)) and (found := element(target)) and found[0] == "class":
+                found = element(target) if str(target).startswith(str(BIOLINK)) else None
+                if found and found[0] == "class":
                     return re.sub(r"(?<!^)(?=[A-Z])", " ", str(target)[len(str(BIOLINK)):]).lower()
         todo += list(ontology.objects(current, RDFS.subClassOf))
         for equivalent in ontology.objects(current, OWL.equivalentClass):
@@ -96,7 +97,8 @@ def test_every_biolink_mapping_names_a_live_term_of_the_right_kind(ontology):
         elif found[1].get("deprecated"):
             problems.append(f"{s} {prop} {o}: deprecated in the Biolink model")
         elif found[0] != ("slot" if is_property else "class"):
-            problems.append(f"{s} {prop} {o}: a {found[0]}, but {s} is {'a property' if is_property else 'a class'}")
+            kind = "a property" if is_property else "a class"
+            problems.append(f"{s} {prop} {o}: a {found[0]}, but {s} is {kind}")
     assert checked >= 30
     assert problems == []
 
@@ -104,17 +106,15 @@ def test_every_biolink_mapping_names_a_live_term_of_the_right_kind(ontology):
 def test_exact_and_close_property_matches_agree_with_the_slot_domain_and_range(ontology):
     problems = []
     for s, prop, o in _mappings(ontology):
-        if prop not in (SKOS.exactMatch, SKOS.closeMatch) or (s, RDF.type, OWL.ObjectProperty) not in ontology:
+        if prop not in (SKOS.exactMatch, SKOS.closeMatch) or not str(o).startswith(str(BIOLINK)):
             continue
-        if not str(o).startswith(str(BIOLINK)):
+        if (s, RDF.type, OWL.ObjectProperty) not in ontology:
             continue
         slot = element(o)[1]
         for ends, axis in ((RDFS.domain, "domain"), (RDFS.range, "range")):
             wanted = slot.get(axis)
-            ours = ontology.value(s, ends) or next(
-                (ontology.value(sup, ends) for sup in ontology.objects(s, RDFS.subPropertyOf) if ontology.value(sup, ends)),
-                None,
-            )
+            inherited = [ontology.value(sup, ends) for sup in ontology.objects(s, RDFS.subPropertyOf)]
+            ours = ontology.value(s, ends) or next((end for end in inherited if end is not None), None)
             if not wanted or ours is None:
                 continue
             mapped = biolink_class_of(ontology, ours)
@@ -144,8 +144,8 @@ def _verified_iris() -> set[str]:
         verified = {r["id"] for r in csv.DictReader(handle, delimiter="\t") if r["verified"] == "yes"}
     for collection in ("classes", "slots"):
         for definition in model()[collection].values():
-            for key in ("exact_mappings", "close_mappings", "narrow_mappings", "broad_mappings", "related_mappings"):
-                verified |= set((definition or {}).get(key) or [])
+            for kind in ("exact", "close", "narrow", "broad", "related"):
+                verified |= set((definition or {}).get(f"{kind}_mappings") or [])
     return {iri for iri in map(expand, verified) if iri}
 
 
