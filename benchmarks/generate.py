@@ -44,8 +44,8 @@ PROV = "http://www.w3.org/ns/prov#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 CURATORS = f"<{ID}dmkg-curators>"
 
-DRUG_CLASSES = ["MonoclonalAntibody", "SmallMoleculeDrug", "Glucocorticoid", "Immunosuppressant",
-                "Antimetabolite", "TNFInhibitor", "AntiCD20Agent", "AntiCD11aAgent"]
+DRUG_CLASSES = ["MonoclonalAntibody", "SmallMolecule", "Glucocorticoid", "Immunosuppressant",
+                "Antimetabolite", "AntiTNFAlphaAgent", "AntiCD20Agent", "AntiCD11aAgent"]
 TARGET_CLASSES = ["CellSurfaceAntigen", "Cytokine", "Receptor", "Enzyme", "ProteinComplex"]
 DISEASE_CLASSES = ["Dermatomyositis", "CutaneousLupusErythematosus", "Psoriasis", "AllergicAsthma",
                    "KidneyTransplantRejection", "AutoimmuneDisease"]

@@ -21,11 +21,12 @@ def case_graph(w: Writer, c: Case, at: tuple, statedin: URIRef) -> None:
 
     p = c.patient
     patient, case = w.mint(p.id), w.mint(c.id)
-    w.individual(patient, [DMKG.Patient], p.label)
+    person = "woman" if p.sex == "female" else "man"
+    w.individual(patient, [DMKG.Patient], p.label, f"A patient whose case the source reports: a {p.age_years}-year-old {person}.")
     w.add(patient, DMKG.ageInYears, lit(p.age_years))
     w.add(patient, DMKG.sex, lit(p.sex))
     provenance(patient, p.quote, p.section)
-    w.individual(case, [DMKG.Case], c.label)
+    w.individual(case, [DMKG.Case], c.label, f"A case reported in the source, whose diagnosis is {c.diagnosis}.")
     w.add(case, DMKG.hasPatient, patient)
     diagnosis = w.entity(c.diagnosis, (*at, "diagnosis"))
     w.add(case, DMKG.hasDiagnosis, diagnosis)
@@ -33,8 +34,11 @@ def case_graph(w: Writer, c: Case, at: tuple, statedin: URIRef) -> None:
 
     for i, f in enumerate(c.findings):
         node = w.mint(f.id)
-        w.individual(node, [w.cls(f.kind, (*at, "findings", i, "kind"))], f.label)
-        w.add(case, DMKG.hasFinding, node)
+        kind = w.cls(f.kind, (*at, "findings", i, "kind"))
+        w.individual(node, [kind], f.label, f"A {w.terms.label(kind)} of the reported case: {f.label}.")
+        # a declined investigation has no result: it is not a finding of the case
+        declined = kind == DMKG.DeclinedInvestigation
+        w.add(case, DMKG.hasDeclinedInvestigation if declined else DMKG.hasFinding, node)
         if f.value:
             w.add(node, DMKG.findingValue, lit(f.value))
         if f.body_weight_change is not None:
@@ -52,7 +56,9 @@ def case_graph(w: Writer, c: Case, at: tuple, statedin: URIRef) -> None:
 
     for i, o in enumerate(c.outcomes):
         node = w.mint(o.id)
-        w.individual(node, [w.cls(o.kind, (*at, "outcomes", i, "kind"))], o.statement)
+        kind = w.cls(o.kind, (*at, "outcomes", i, "kind"))
+        definition = f"A treatment outcome of the reported case, of the kind '{w.terms.label(kind)}': "
+        w.individual(node, [kind], o.statement, definition + o.statement)
         w.add(node, DMKG.statement, lit(o.statement))
         _period(w, node, o)
         provenance(node, o.quote, o.section)
@@ -67,7 +73,11 @@ def case_graph(w: Writer, c: Case, at: tuple, statedin: URIRef) -> None:
         label = f"step {course.step}: {course.drug} {dose} {course.frequency}"
         if w.document and w.document.prefix:  # the letter owns bare labels, as it owns bare IRIs
             label += f" ({w.document.id} {c.id})"
-        w.individual(node, [DMKG.TreatmentCourse], label)
+        route = w.terms.label(DMKG[course.route])
+        w.individual(node, [DMKG.TreatmentCourse], label, (
+            f"A treatment course of the reported case that administers {course.drug} {dose} "
+            f"{course.frequency} ({route}), first given at step {course.step}."
+        ))
         w.add(case, DMKG.hasTreatmentCourse, node)
         w.add(node, DMKG.stepNumber, lit(course.step))
         w.add(node, DMKG.administersDrug, drug)
@@ -86,7 +96,8 @@ def case_graph(w: Writer, c: Case, at: tuple, statedin: URIRef) -> None:
             w.add(node, DMKG.quote, lit(course.route_quote))
     for regimen in c.regimens:
         node = w.mint(regimen.id)
-        w.individual(node, [DMKG.TreatmentRegimen], regimen.label)
+        w.individual(node, [DMKG.TreatmentRegimen], regimen.label,
+                     f"A treatment regimen of the reported case: {regimen.label}.")
         w.add(case, DMKG.hasTreatmentRegimen, node)
         w.add(node, DMKG.stepNumber, lit(regimen.step))
         w.add(node, DMKG.timing, lit(regimen.timing))

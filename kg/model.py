@@ -108,12 +108,20 @@ class Claim(Strict):
         return self.modality == "statedAsFact" and self.direction == "supports" and self.assert_edge
 
 
+class Synonym(Strict):
+    """A synonym with its OBO scope; a plain string in the source is an exact synonym."""
+
+    text: Text
+    scope: Literal["exact", "related", "narrow", "broad"] = "exact"
+    type: Literal["abbreviation", "brand name", "gene symbol"] | None = None
+
+
 class Entity(Strict):
     id: Slug
     label: Text
     types: list[TermName] = Field(min_length=1)
     definition: Text | None = None
-    synonyms: list[Text] = []
+    synonyms: list[Text | Synonym] = []
     xrefs: list[Curie] = []  # exact matches: oboInOwl:hasDbXref and skos:exactMatch
     close_match: list[Curie] = []
     broad_match: list[Curie] = []

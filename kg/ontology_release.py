@@ -17,7 +17,7 @@ from rdflib.compare import to_canonical_graph
 
 from kg.curie import prefix_map
 from kg.paths import EDIT_ONTOLOGY, RELEASE_FULL, RELEASE_OWL, RELEASE_TTL, REPO_ROOT
-from kg.vocab import DMKGID, GRAPH, ONTOLOGY_IRI, OWL, RDF, RDFS
+from kg.vocab import DCTERMS, ONTOLOGY_IRI, OWL, RDFS
 
 SPARQL_PREFIX_LINE = re.compile(r"^PREFIX (\S*:) (<[^>]*>)$", re.MULTILINE)
 
@@ -43,33 +43,49 @@ def read_edit(path: Path = EDIT_ONTOLOGY) -> Graph:
     return Graph().parse(path, format="turtle")
 
 
-def build_release(edit: Graph, data: Dataset) -> Graph:
-    """The TBox release: the edit file, a version IRI, and the individuals its axioms name.
+def _header(graph: Graph, source: Graph, name: str, label: str, description: str) -> None:
+    """The edit file's header under the release's own ontology IRI and version IRI.
 
-    Defined classes such as 'anti-CD11a agent' name individuals (CD11a) that live in the KG; declaring
-    them here (type and label) keeps the release self-contained for the OWL API and Protégé.
+    dmkg.owl and dmkg-full.owl are two ontologies (Protégé and the OWL API treat one IRI as one
+    ontology), so each gets its IRI, `https://w3id.org/dmkg/<name>`, and a version IRI under releases/.
     """
+    iri = URIRef(f"https://w3id.org/dmkg/{name}")
+    for _, p, o in source.triples((ONTOLOGY_IRI, None, None)):
+        if p not in (DCTERMS.description, OWL.versionIRI, OWL.versionInfo, RDFS.label):
+            graph.add((iri, p, o))
+    graph.add((iri, DCTERMS.description, Literal(description, lang="en")))
+    graph.add((iri, RDFS.label, Literal(label, lang="en")))
+    v = version()
+    graph.add((iri, OWL.versionIRI, URIRef(f"https://w3id.org/dmkg/releases/{v}/{name}")))
+    graph.add((iri, OWL.versionInfo, Literal(v)))
+
+
+def build_release(edit: Graph, data: Dataset) -> Graph:
+    """The TBox release: the edit file with a version IRI. Defined classes name classes, never
+    individuals of the KG, so the release needs nothing from the data and classifies on its own."""
     release = _bind(Graph())
     for triple in edit:
-        release.add(triple)
-    v = version()
-    release.add((ONTOLOGY_IRI, OWL.versionIRI, URIRef(f"https://w3id.org/dmkg/releases/{v}/dmkg.owl")))
-    release.add((ONTOLOGY_IRI, OWL.versionInfo, Literal(v)))
-    named = {o for o in edit.objects(None, OWL.hasValue) if isinstance(o, URIRef) and str(o).startswith(str(DMKGID))}
-    for individual in named:
-        release.add((individual, RDF.type, OWL.NamedIndividual))
-        for p in (RDF.type, RDFS.label):
-            for _, _, o, g in data.quads((individual, p, None, None)):
-                if str(g.identifier if isinstance(g, Graph) else g).startswith(str(GRAPH)):
-                    release.add((individual, p, o))
+        if triple[0] != ONTOLOGY_IRI:
+            release.add(triple)
+    description = str(edit.value(ONTOLOGY_IRI, DCTERMS.description))
+    note = "Release file generated from ontology/dmkg-edit.ttl; edit that file, not this one."
+    _header(release, edit, "dmkg.owl", "dmkg ontology", f"{description} {note}")
     return release
 
 
 def build_full(release: Graph, data: Dataset) -> Graph:
-    """The release plus every assertion graph (not provenance or pubinfo, which describe graphs)."""
+    """The release plus every assertion graph (not provenance or pubinfo, which describe graphs),
+    as its own ontology: dmkg-full.owl."""
     full = _bind(Graph())
     for triple in release:
-        full.add(triple)
+        if triple[0] != ONTOLOGY_IRI:
+            full.add(triple)
+    description = (
+        "The dmkg ontology together with every individual of the knowledge graph: the case, its findings, "
+        "treatment courses and regimens, drugs, targets, publications and claims. Release file generated "
+        "from ontology/dmkg-edit.ttl and kg/sources/; edit those, not this one."
+    )
+    _header(full, release, "dmkg-full.owl", "dmkg ontology with the knowledge graph", description)
     for s, p, o, g in data.quads((None, None, None, None)):
         if str(g).endswith("/assertion"):
             full.add((s, p, o))

@@ -16,7 +16,7 @@ from rdflib.term import Node
 
 from kg.curie import CurieError, expand
 from kg.model import DocumentSource
-from kg.vocab import DMKG, DMKGID, OWL, RDF, RDFS, XSD
+from kg.vocab import DEFINITION, DEFINITION_SOURCE, DMKG, DMKGID, OWL, RDF, RDFS, XSD
 
 
 class TransformError(ValueError):
@@ -42,13 +42,20 @@ class Terms:
     classes: frozenset[URIRef]
     object_properties: frozenset[URIRef]
     individuals: frozenset[URIRef]
+    study_designs: frozenset[URIRef]
+    labels: dict[URIRef, str]
 
     @classmethod
     def of(cls, ontology: Graph) -> Terms:
         def dmkg(kind: URIRef) -> frozenset[URIRef]:
             return frozenset(s for s in ontology.subjects(RDF.type, kind) if str(s).startswith(str(DMKG)))
 
-        return cls(dmkg(OWL.Class), dmkg(OWL.ObjectProperty), dmkg(OWL.NamedIndividual))
+        labels = {s: str(o) for s, o in ontology.subject_objects(RDFS.label) if isinstance(s, URIRef)}
+        designs = dmkg(DMKG.StudyDesign)
+        return cls(dmkg(OWL.Class), dmkg(OWL.ObjectProperty), dmkg(OWL.NamedIndividual), designs, labels)
+
+    def label(self, iri: URIRef) -> str:
+        return self.labels.get(iri, str(iri))
 
 
 def lit(value: object) -> Literal:
@@ -117,8 +124,22 @@ class Writer:
             self.fail(loc, str(exc))
             return URIRef(f"urn:invalid:{curie}")
 
-    def individual(self, node: URIRef, types: Iterable[URIRef], label: str) -> None:
+    def individual(self, node: URIRef, types: Iterable[URIRef], label: str, definition: str = "") -> None:
+        """A named individual with its label and, for individuals the build describes itself, a definition."""
         self.add(node, RDF.type, OWL.NamedIndividual)
         for t in types:
             self.add(node, RDF.type, t)
         self.add(node, RDFS.label, en(label))
+        if definition:
+            self.define(node, definition)
+
+    def define(self, node: URIRef, definition: str) -> None:
+        self.add(node, DEFINITION, en(definition))
+        self.add(node, DEFINITION_SOURCE, lit("dmkg curation"))
+
+    def evidence_basis(self, node: URIRef, name: str, loc: tuple) -> None:
+        """Every basis is `has evidence basis`; only a study design is also `has study design`."""
+        value = self.value(name, loc)
+        self.add(node, DMKG.hasEvidenceBasis, value)
+        if value in self.terms.study_designs:
+            self.add(node, DMKG.hasStudyDesign, value)

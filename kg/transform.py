@@ -15,20 +15,18 @@ from __future__ import annotations
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from kg.case_rdf import case_graph
-from kg.model import Claim, DocumentSource, EntitiesSource, Publication, ReferenceSource
+from kg.model import Claim, DocumentSource, EntitiesSource, Publication, ReferenceSource, Synonym
 from kg.rdf_writer import Terms, TransformError, TransformErrors, Writer, en, lit
 from kg.read_sources import SourceFile, Sources
 from kg.vocab import (
     BIOLINK,
     CURATORS,
     DCTERMS,
-    DEFINITION,
-    DEFINITION_SOURCE,
     DMKG,
     DMKGID,
     HAS_DBXREF,
-    HAS_EXACT_SYNONYM,
     LICENSE,
+    OIO,
     PROV,
     RDF,
     RDFS,
@@ -53,7 +51,7 @@ def claim_iri(source_id: str, claim_id: str) -> URIRef:
 
 def _publication(w: Writer, pub: Publication) -> URIRef:
     node = publication_iri(pub)
-    w.individual(node, [DMKG.Publication], pub.title or pub.citation)
+    w.individual(node, [DMKG.Publication], pub.title or pub.citation, f"A publication: {pub.citation}")
     w.add(node, DCTERMS.bibliographicCitation, lit(pub.citation))
     fields = [
         (DMKG.publicationYear, pub.year), (DMKG.pmid, pub.pmid), (DMKG.pmidStatus, pub.pmid_status),
@@ -67,7 +65,7 @@ def _publication(w: Writer, pub: Publication) -> URIRef:
     if pub.pmid and pub.pmid_status == "verified":
         w.add(node, HAS_DBXREF, lit(f"PMID:{pub.pmid}"))
     if pub.study_design:
-        w.add(node, DMKG.hasStudyDesign, w.value(pub.study_design, ("publication", "study_design")))
+        w.evidence_basis(node, pub.study_design, ("publication", "study_design"))
     return node
 
 
@@ -98,7 +96,10 @@ def _claims(w: Writer, source: EntitiesSource | DocumentSource | ReferenceSource
         else:
             predicate = w.term(claim.predicate, [w.terms.object_properties], (*loc, "predicate"))
             obj = _node_of(w, claim.object, (*loc, "object"))
-        w.individual(node, [DMKG.Claim], claim.statement)
+        where = source.publication.title or w.source_id
+        modality = w.terms.label(DMKG[claim.modality])
+        definition = f"A claim of '{where}', {modality}: {claim.statement}"
+        w.individual(node, [DMKG.Claim], claim.statement, definition)
         _claim_evidence(w, claim, node, loc)
         w.add(node, DMKG.claimSubject, subject)
         w.add(node, DMKG.claimPredicate, predicate)
@@ -125,7 +126,7 @@ def _claim_evidence(w: Writer, claim: Claim, node: URIRef, loc: tuple) -> None:
         w.add(node, DMKG.hasEndpointKind, w.value(claim.endpoint_kind, (*loc, "endpoint_kind")))
     if claim.statistically_significant is not None:
         w.add(node, DMKG.statisticallySignificant, lit(claim.statistically_significant))
-    w.add(node, DMKG.hasStudyDesign, w.value(claim.study_design, (*loc, "study_design")))
+    w.evidence_basis(node, claim.study_design, (*loc, "study_design"))
     w.add(node, DMKG.hasEvidenceLevel, w.value(claim.evidence_level, (*loc, "evidence_level")))
     w.add(node, DMKG.evidenceCode, w.xref(claim.evidence_code, (*loc, "evidence_code")))
     w.add(node, BIOLINK.knowledge_level, lit(claim.knowledge_level))
@@ -145,7 +146,7 @@ def _entities(w: Writer, source: EntitiesSource) -> None:
         node = DMKGID[e.id]
         w.individual(node, [w.cls(t, (*loc, "types", j)) for j, t in enumerate(e.types)], e.label)
         for synonym in e.synonyms:
-            w.add(node, HAS_EXACT_SYNONYM, lit(synonym))
+            _synonym(w, node, synonym if isinstance(synonym, Synonym) else Synonym(text=synonym))
         for j, curie in enumerate(e.xrefs):
             w.add(node, HAS_DBXREF, lit(curie))
             w.add(node, SKOS.exactMatch, w.xref(curie, (*loc, "xrefs", j)))
@@ -156,15 +157,35 @@ def _entities(w: Writer, source: EntitiesSource) -> None:
         for j, curie in enumerate(e.related_match):
             w.add(node, SKOS.relatedMatch, w.xref(curie, (*loc, "related_match", j)))
         if e.definition:
-            w.add(node, DEFINITION, en(e.definition))
-            w.add(node, DEFINITION_SOURCE, lit("dmkg curation"))
+            w.define(node, e.definition)
         if e.mapping_justification:
             w.add(node, DMKG.mappingJustification, en(e.mapping_justification))
 
 
+SYNONYM_SCOPE = {
+    "exact": OIO.hasExactSynonym,
+    "related": OIO.hasRelatedSynonym,
+    "narrow": OIO.hasNarrowSynonym,
+    "broad": OIO.hasBroadSynonym,
+}
+SYNONYM_TYPE = {
+    "abbreviation": DMKG.abbreviation,
+    "brand name": DMKG.brandName,
+    "gene symbol": DMKG.geneSymbol,
+}
+
+
+def _synonym(w: Writer, node: URIRef, synonym: Synonym) -> None:
+    """The OBO scope property, and the dmkg synonym-type property (a sub-property of it) where typed."""
+    w.add(node, SYNONYM_SCOPE[synonym.scope], lit(synonym.text))
+    if synonym.type:
+        w.add(node, SYNONYM_TYPE[synonym.type], lit(synonym.text))
+
+
 def _reference(w: Writer, ref: ReferenceSource, publication: URIRef, document: DocumentSource) -> None:
     node = reference_iri(document.id, ref.number)
-    w.individual(node, [DMKG.CitedReference], f"reference {ref.number} of {document.name}")
+    w.individual(node, [DMKG.CitedReference], f"reference {ref.number} of {document.name}",
+                 f"A cited reference: entry {ref.number} of the reference list of {document.name}.")
     w.add(node, DMKG.referenceNumber, lit(ref.number))
     w.add(node, DMKG.citedFor, lit(ref.cited_for))
     w.add(node, DMKG.referenceOf, publication_iri(document.publication))

@@ -19,7 +19,7 @@ SELECT ?drug ?label (GROUP_CONCAT(DISTINCT ?classLabel; separator=", ") AS ?clas
 WHERE {
   ?drug a/rdfs:subClassOf* dmkg:Drug ; rdfs:label ?label .
   OPTIONAL { ?drug a ?class . ?class rdfs:label ?classLabel FILTER(?class != dmkg:Drug) }
-  OPTIONAL { ?drug oio:hasExactSynonym ?synonym }
+  OPTIONAL { ?drug oio:hasExactSynonym|oio:hasRelatedSynonym ?synonym }
 } GROUP BY ?drug ?label ORDER BY LCASE(STR(?label))"""
 
 

@@ -21,7 +21,7 @@ WHERE {
   UNION { ?claim dmkg:claimObject ?entity ; dmkg:claimSubject ?other BIND("subject" AS ?role) }
   OPTIONAL { ?other rdfs:label ?otherL } OPTIONAL { ?p rdfs:label ?relL }
   OPTIONAL { ?claim dmkg:hasDirection/rdfs:label ?dirL }
-  OPTIONAL { ?claim dmkg:hasStudyDesign/rdfs:label ?designL }
+  OPTIONAL { ?claim dmkg:hasEvidenceBasis/rdfs:label ?designL }
   OPTIONAL { ?claim dmkg:hasEvidenceLevel/rdfs:label ?levelL }
   OPTIONAL { ?claim dmkg:hasModality/rdfs:label ?modL }
   OPTIONAL { ?claim dmkg:numberOfPatients ?n }

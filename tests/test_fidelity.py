@@ -109,7 +109,7 @@ def test_predicates_no_stronger_than_the_sentence(built) -> None:
 
 def test_recalcitrant_courses_respond_poorly_they_do_not_refute(built) -> None:
     rows = built.select(PREFIXES + """SELECT ?s ?o ?direction ?design WHERE { ?c dmkg:claimPredicate dmkg:respondsPoorlyTo ;
-        dmkg:claimSubject ?s ; dmkg:claimObject ?o ; dmkg:hasDirection ?direction ; dmkg:hasStudyDesign ?design }""")
+        dmkg:claimSubject ?s ; dmkg:claimObject ?o ; dmkg:hasDirection ?direction ; dmkg:hasEvidenceBasis ?design }""")
     assert {(short(r["s"]), short(r["o"]), short(r["direction"]), short(r["design"])) for r in rows} == {
         ("recalcitrant-dermatomyositis", kind, "supports", "citedLiterature")
         for kind in ("Corticosteroid", "ImmunomodulatoryDrug", "Immunosuppressant")}
@@ -118,7 +118,7 @@ def test_recalcitrant_courses_respond_poorly_they_do_not_refute(built) -> None:
 
 def test_letter_claims_take_no_design_from_an_unverified_assignment(built) -> None:
     rows = built.select(PREFIXES + """SELECT DISTINCT ?claim ?designLabel ?quote WHERE { ?claim dmkg:statedIn dmkgid:letter ;
-        dmkg:citesReference ?ref ; dmkg:hasStudyDesign/rdfs:label ?designLabel ; dmkg:quote ?quote }""")
+        dmkg:citesReference ?ref ; dmkg:hasEvidenceBasis/rdfs:label ?designLabel ; dmkg:quote ?quote }""")
     assert rows
     for row in rows:  # "design not stated", the author's own reasoning, or the design the sentence names
         label = row["designLabel"]
