@@ -147,7 +147,10 @@ def _typedef(graph: Graph, s: URIRef, metadata: bool) -> list[str]:
     if graph.value(s, RDF.type) == OWL.ObjectProperty or (s, RDF.type, OWL.ObjectProperty) in graph:
         lines += [f"range: {r}" for r in _sorted_ids(graph.objects(s, RDFS.range))[:1]]
     lines += [f"inverse_of: {i}" for i in _sorted_ids(graph.objects(s, OWL.inverseOf))]
-    lines += [f"is_a: {p}" for p in _sorted_ids(graph.objects(s, RDFS.subPropertyOf))]
+    # a parent outside dmkg (e.g. oboInOwl:hasRelatedSynonym) has no [Typedef] here, and OBO readers
+    # cannot resolve an is_a to it
+    ours = (p for p in graph.objects(s, RDFS.subPropertyOf) if isinstance(p, URIRef) and p.startswith(DMKG))
+    lines += [f"is_a: {p}" for p in _sorted_ids(ours)]
     lines += [f"{flag}: true" for kind, flag in PROPERTY_FLAGS.items() if (s, RDF.type, kind) in graph]
     if metadata:
         lines.append("is_metadata_tag: true")
