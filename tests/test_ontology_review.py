@@ -204,7 +204,7 @@ def test_a_single_case_report_is_not_graded_as_a_controlled_investigation():
     """ECO:0000180 is 'clinical study evidence' (a controlled investigation); ECO has no case-report
     term (identifiers.tsv), so the letter's own observations carry the verified ECO:0000204
     'author statement' with the study design 'case report'."""
-    letter = read_sources().letter
+    letter = next(d for d in read_sources().documents if d.id == "letter").source
     case_claims = [c for c in letter.claims if c.study_design == "caseReport"]
     assert len(case_claims) == 5
     assert {c.evidence_code for c in case_claims} == {"ECO:0000204"}
