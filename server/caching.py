@@ -13,7 +13,6 @@ of at least ``COMPRESS_MIN_SIZE`` bytes, streamed ones included).
 from __future__ import annotations
 
 import hashlib
-import os
 from importlib import metadata
 from pathlib import Path
 
@@ -65,7 +64,8 @@ def _etag() -> str | None:
         or current_app.config["ENABLE_UPDATES"]
     ):
         return None
-    build = os.path.basename(get_pool().store_path)
+    # the engine's build identity: the local store's digest directory, or a backend's published release
+    build = hashlib.sha256(get_pool().store_path.encode()).hexdigest()[:12]
     asked = hashlib.sha256(f"{request.full_path}\n{request.headers.get('Accept', '')}".encode())
     return f"{build}-{current_app.extensions['dmkg_code_id']}-{asked.hexdigest()[:12]}"
 
