@@ -167,7 +167,8 @@ class OwlApiRun:
             raise CheckerUnavailable("java is not on PATH: run `bash .ci/system-deps.sh`")
         build_dir = ensure_checker_compiled()
         self.process = subprocess.Popen(
-            ["java", "-Xss8m", *QUICK_JVM_FLAGS, "-cp", _classpath_string(build_dir), "OntologyCheck", *map(str, paths)],
+            ["java", "-Xss8m", *QUICK_JVM_FLAGS, "-cp", _classpath_string(build_dir), "OntologyCheck",
+             *map(str, paths)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

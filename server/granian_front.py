@@ -21,10 +21,26 @@ from pathlib import Path
 
 import click
 
+PARENT_VARIABLE = "DMKG_SERVE_PID"
 HEADER_READ_TIMEOUT_MS = 30_000  # a client that sends its headers slower than this is dropped
+# connections granian holds at once (its default, 1024, is reached by idle clients alone and then
+# nobody else gets in); idle ones cost a tokio task each, requests still wait for one of `threads`
+MAX_CONNECTIONS = 16_384
 
 
-def _check_port(host: str, port: int) -> None:
+def die_with_serve() -> None:
+    """In granian's web worker: die when `dmkg serve` dies, even by ``kill -9`` (else the worker would
+    go on serving and holding its store's lease as an orphan)."""
+    parent = os.environ.get(PARENT_VARIABLE)
+    if parent:
+        from kg.children import DieWithParent
+
+        guard = DieWithParent()
+        guard.parent = int(parent)
+        guard()
+
+
+def check_port(host: str, port: int) -> None:
     """A port in use is a one-line error before granian starts (it would log a Rust error per worker)."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -54,9 +70,9 @@ def serve_granian(settings: dict[str, object], host: str, port: int, threads: in
     from granian.http import HTTP1Settings
     from granian.server import Server
 
-    _check_port(host, port)
     for key, value in settings.items():
         os.environ[f"DMKG_{key}"] = json.dumps(value)
+    os.environ[PARENT_VARIABLE] = str(os.getpid())  # server/wsgi.py: the web worker dies with us
     Server(
         "server.wsgi:app",
         address=host,
@@ -65,6 +81,7 @@ def serve_granian(settings: dict[str, object], host: str, port: int, threads: in
         workers=1,
         blocking_threads=threads,
         websockets=False,
+        backpressure=MAX_CONNECTIONS,
         respawn_failed_workers=True,
         http1_settings=HTTP1Settings(
             header_read_timeout=HEADER_READ_TIMEOUT_MS, max_buffer_size=max(417_792, max_url + 64 * 1024)

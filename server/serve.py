@@ -1,9 +1,9 @@
 """``dmkg serve``: run the endpoint under granian (default, server/granian_front.py) or waitress.
 
-Why waitress (behind server/front.py's connection handling): one process holds the one worker pool (the query processes), so limits, replacement
-and counts are global; its threads only wait on pipes while the work happens in the query workers.
-Measured against gunicorn on loopback (see server/README.md): the same throughput within noise, so
-the simpler, pure-Python, single-process server wins. Options override ``DMKG_*`` environment
+Either way one web process holds the one worker pool (the query processes), so limits, replacement
+and counts are global; the app's threads only wait on pipes while the work happens in the query
+workers. granian is the default because it does the HTTP work in Rust (see server/README.md, "Why
+granian"); waitress sits behind server/front.py's connection handling. Options override ``DMKG_*`` environment
 variables, which override the defaults in server/config.py.
 """
 
@@ -158,8 +158,9 @@ def serve(
     if front == "granian" and not app.config["BACKENDS"]:
         # the web process (granian's worker) starts the pool itself: query workers forked here would
         # belong to this process, not to the one that serves
-        from server.granian_front import check_store, serve_granian
+        from server.granian_front import check_port, check_store, serve_granian
 
+        check_port(host, port)
         check_store(store)
         workers = int(app.config["QUERY_WORKERS"])
         threads = threads or max(8, 2 * workers)

@@ -6,7 +6,9 @@ import logging
 
 from server import create_app
 from server.executor import get_pool
+from server.granian_front import die_with_serve
 
+die_with_serve()
 app = create_app()
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 with app.app_context():
