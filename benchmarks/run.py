@@ -16,6 +16,7 @@ import math
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -126,7 +127,7 @@ def time_seed_build(repeat: int = 2) -> dict:
             if r.returncode != 0:
                 return {"error": (r.stderr.strip().splitlines() or ["?"])[-1]}
             runs.append(time.perf_counter() - t)
-    return {"runs_s": runs, "median_s": sorted(runs)[len(runs) // 2]}
+    return {"runs_s": runs, "median_s": statistics.median(runs)}
 
 
 def run_probe(store: Path, seconds: float) -> dict:
