@@ -3,6 +3,7 @@
 import, so the first request does not wait for them."""
 
 import logging
+from multiprocessing import util
 
 from server import create_app
 from server.executor import get_pool
@@ -12,4 +13,7 @@ die_with_serve()
 app = create_app()
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 with app.app_context():
-    get_pool()
+    pool = get_pool()
+# granian's web worker is a multiprocessing child, which ends without running atexit handlers: stop
+# the query workers and remove their temporary directories when it ends
+util.Finalize(None, pool.close, exitpriority=10)
