@@ -6,6 +6,9 @@ that the web process and, for dmkg, its query workers used meanwhile by the numb
 
     .venv/bin/python -m benchmarks.cpu_per_request STORE --query point-lookup --concurrency 8
     .venv/bin/python -m benchmarks.cpu_per_request STORE --server const-flask
+
+Requests are unique (a trailing comment each, as in the headline benchmark); for ``oxigraph`` the
+"web process" is the whole Rust server.
 """
 
 from __future__ import annotations
@@ -41,32 +44,49 @@ def _session(sid: int) -> list[int]:
     return out
 
 
+def _is_query_worker(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"multiprocessing.forkserver" in f.read()
+    except OSError:
+        return False
+
+
 def measure(store: Path, query: str, concurrency: int, seconds: float, server: str = "dmkg",
-            extra: list[str] | None = None) -> dict:
+            extra: list[str] | None = None, unique: bool = True) -> dict:
+    from benchmarks.common import OXIGRAPH
     from benchmarks.queries import STANDARD, _serve, dmkg_server_command
 
     q = next(x for x in STANDARD if x.name == query)
     port = free_port()
+    path = "/sparql"
     if server == "dmkg":
         cmd = dmkg_server_command(store, port) + (extra or [])
+    elif server == "oxigraph":
+        cmd = [str(OXIGRAPH), "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}"]
+        path = "/query"
     else:
         cmd = [str(PYTHON), "-m", "benchmarks.const_server", server.removeprefix("const-"), str(port), "8"]
     with tempfile.TemporaryDirectory() as tmp:
-        with _serve(server, cmd, "/sparql", port, Path(tmp) / "serve.log", 60) as srv:
+        with _serve(server, cmd, path, port, Path(tmp) / "serve.log", 60) as srv:
             qfile = Path(tmp) / "q.rq"
             qfile.write_text(q.sparql, encoding="utf-8")
-            web = srv.proc.pid
-            others = [p for p in _session(web) if p != web]
-            before = {p: _stat(p) for p in [web, *others]}
+            # the web side: the server process and (granian) its web worker; the query workers are the
+            # children of multiprocessing's fork server, which carry its command line
+            procs = _session(srv.proc.pid)
+            others = [p for p in procs if _is_query_worker(p)]
+            webs = [p for p in procs if p not in others]
+            before = {p: _stat(p) for p in procs}
             r = subprocess.run(
                 [str(PYTHON), "-m", "benchmarks.loadgen", "--url", srv.url, "--query-file", str(qfile),
                  "--accept", q.accept, "--concurrency", str(concurrency), "--requests", "10000000",
-                 "--seconds", str(seconds), "--drain", "5"], cwd=REPO, capture_output=True, check=True)
+                 "--seconds", str(seconds), "--drain", "5", *(["--unique"] if unique else [])],
+                cwd=REPO, capture_output=True, check=True)
             after = {p: _stat(p) for p in before if os.path.exists(f"/proc/{p}")}
     data = json.loads(r.stdout)
     n = len(data["latencies_ms"]) or 1
-    web_user = (after[web][0] - before[web][0]) * 1000 / n
-    web_sys = (after[web][1] - before[web][1]) * 1000 / n
+    web_user = sum(after[p][0] - before[p][0] for p in webs if p in after) * 1000 / n
+    web_sys = sum(after[p][1] - before[p][1] for p in webs if p in after) * 1000 / n
     workers = sum(sum(after[p]) - sum(before[p]) for p in others if p in after) * 1000 / n
     return {"server": server, "query": query, "concurrency": concurrency, "rps": n / data["wall_s"],
             "web_user_ms": web_user, "web_sys_ms": web_sys, "workers_ms": workers, "errors": data["errors"]}
@@ -78,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--query", default="point-lookup")
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=5.0)
-    ap.add_argument("--server", default="dmkg", choices=["dmkg", "const-flask", "const-wsgi"])
-    ap.add_argument("extra", nargs="*", help="more dmkg serve options, after --")
+    ap.add_argument("--server", default="dmkg", choices=["dmkg", "oxigraph", "const-flask", "const-wsgi", "const-granian-flask", "const-granian-wsgi"])
+    ap.add_argument("--serve-option", dest="extra", action="append", default=[],
+                    help="one more dmkg serve argument (repeat), e.g. --serve-option=--workers --serve-option=4")
     args = ap.parse_args(argv)
     res = measure(args.store, args.query, args.concurrency, args.seconds, args.server, args.extra)
     print(json.dumps(res))

@@ -1,5 +1,5 @@
 """Cost of dmkg serve's isolation layer alone: ``server.executor.WorkerPool.run`` vs the same
-evaluation in-process (``server.executor._evaluate`` on a local read-only store), no HTTP, no Flask.
+evaluation in-process (``server.worker.evaluate`` on a local read-only store), no HTTP, no Flask.
 
 Both sides evaluate and serialise with pyoxigraph to bytes; the difference is the price of the worker
 pool (pickling the task, the pipe round trip, copying the body back). Threads play the clients.
@@ -51,7 +51,8 @@ def probe(store_path: Path, seconds: float, requests: int, concurrencies: tuple[
     from pyoxigraph import Store
 
     from benchmarks.queries import STANDARD
-    from server.executor import QueryTask, WorkerPool, _evaluate
+    from server.executor import QueryTask, WorkerPool
+    from server.worker import evaluate as _evaluate
 
     local = Store.read_only(str(store_path))
     pool = WorkerPool(str(store_path), workers)

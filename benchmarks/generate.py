@@ -9,7 +9,8 @@ references), so every catalogue query has its real targets, and then adds:
 - one synthetic source per case report, in ``graph/case-NNNNNN/{assertion,provenance,pubinfo}``: a case,
   its patient, findings with phenotypes, treatment courses (dose, unit, route, frequency, outcomes),
   claims reified with claimSubject/claimPredicate/claimObject and quotes, cited references and
-  publications; the provenance and pubinfo graphs are nanopub-shaped as in ``kg/transform.py``.
+  publications; the provenance and pubinfo graphs are nanopub-shaped as in ``kg/transform.py``;
+- every synthetic triple once more in the default graph, as ``dmkg build`` materialises it.
 
 Everything is derived from ``--seed`` and the case number, never from the clock, so the same arguments
 give the same bytes. Output is written line by line: 10^7 triples need a few MiB of memory.
@@ -300,7 +301,8 @@ AVG_CASE_TRIPLES = 190  # measured mean of case_quads; only used to size the ent
 
 
 def generate(triples: int, seed: int = 42, base: Path | None = BASE_BUILD) -> Iterator[str]:
-    """N-Quads lines (without newline) until at least `triples` lines, ending on a whole case."""
+    """N-Quads lines (without newline) until at least `triples` lines, ending on a whole case; every
+    synthetic quad is followed by its triple in the default graph (both count)."""
     count = 0
     if base is not None and base.exists():
         with base.open(encoding="utf-8") as f:
@@ -308,16 +310,24 @@ def generate(triples: int, seed: int = 42, base: Path | None = BASE_BUILD) -> It
                 if line.strip():
                     count += 1
                     yield line.rstrip("\n")
-    pool = Pool(max(1, (triples - count) // AVG_CASE_TRIPLES))
+    pool = Pool(max(1, (triples - count) // (2 * AVG_CASE_TRIPLES)))
     for q in entity_quads(pool, seed):
-        count += 1
+        count += 2
         yield q
+        yield _in_default_graph(q)
     n = 0
     while count < triples:
         for q in case_quads(n, pool, seed):
-            count += 1
+            count += 2
             yield q
+            yield _in_default_graph(q)
         n += 1
+
+
+def _in_default_graph(quad: str) -> str:
+    """The quad's triple in the default graph, as `dmkg build` writes every named graph's triples there
+    (a real default graph: queries without GRAPH see each fact, on any engine, no union setting)."""
+    return quad.rsplit(" <", 1)[0] + " ."
 
 
 def write(triples: int, out: Path, seed: int = 42) -> int:

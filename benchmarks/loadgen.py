@@ -6,6 +6,8 @@ after `seconds`; a request already in flight then is given `drain` more seconds 
 answer counts, and the wall time runs until the last answer). A request still unanswered after that
 is *cut off*: reported as ``cut_off``, separately from errors (it was neither answered nor refused).
 The process therefore ends within about `seconds + drain`.
+With ``--unique`` every request's query text ends in a comment of its own (``# request N``), so no
+result cache anywhere can answer it: the server parses and evaluates each one.
 Prints one JSON object: latencies (ms) of successful requests, error count and kinds (answers other
 than 200, connection failures), cut-off count, wall time.
 
@@ -28,11 +30,19 @@ CUT_OFF = "cut_off"
 
 
 def run(url: str, query: str, accept: str, concurrency: int, requests: int, seconds: float,
-        warmup: int = 1, drain: float | None = None) -> dict:
+        warmup: int = 1, drain: float | None = None, unique: bool = False) -> dict:
     parts = urllib.parse.urlsplit(url)
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise ValueError("the load generator only talks to loopback servers")
-    target = f"{parts.path or '/'}?{urllib.parse.urlencode({'query': query})}"
+    sent = 0  # requests built so far: with `unique`, each request's text ends in its own comment
+
+    def target() -> str:
+        nonlocal sent
+        with lock:
+            sent += 1
+            text = f"{query}\n# request {sent}" if unique else query
+        return f"{parts.path or '/'}?{urllib.parse.urlencode({'query': text})}"
+
     headers = {"Accept": accept}
     lock = threading.Lock()
     latencies: list[float] = []
@@ -53,7 +63,7 @@ def run(url: str, query: str, accept: str, concurrency: int, requests: int, seco
         conn.timeout = max(0.05, remaining)
         t = time.perf_counter()
         try:
-            conn.request("GET", target, headers=headers)
+            conn.request("GET", target(), headers=headers)
             resp = conn.getresponse()
             resp.read()
             dt = time.perf_counter() - t
@@ -126,10 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--drain", type=float, default=None,
                     help="extra seconds for requests in flight at --seconds (default: --seconds); "
                          "still unanswered then: cut off")
+    ap.add_argument("--unique", action="store_true",
+                    help="end every request's query with its own comment, so that no cache can answer it")
     args = ap.parse_args(argv)
     with open(args.query_file, encoding="utf-8") as f:
         query = f.read()
-    out = run(args.url, query, args.accept, args.concurrency, args.requests, args.seconds, drain=args.drain)
+    out = run(args.url, query, args.accept, args.concurrency, args.requests, args.seconds, drain=args.drain,
+              unique=args.unique)
     json.dump(out, sys.stdout)
     return 0
 

@@ -34,6 +34,7 @@ BLOCKED = re.compile(r"^(_Worker\.wait_reply|Condition\.wait|_PollLikeSelector\.
 # with a matching frame (inclusive shares: they overlap where components nest)
 COMPONENTS = [
     ("waitress (HTTP parsing, channels, socket I/O)", r"\(waitress/"),
+    ("granian's WSGI glue (Python side; its Rust HTTP work is native, not sampled)", r"\(granian/"),
     ("Flask/Werkzeug request handling (whole view dispatch)", r"Flask\.wsgi_app"),
     ("  the /sparql view (answer_query)", r"answer_query \(server/sparql\.py"),
     ("    guard (server/guard.py)", r"\(server/guard\.py"),
@@ -45,6 +46,7 @@ COMPONENTS = [
     ("  access log + Server-Timing (server/accesslog.py)", r"\(server/accesslog\.py"),
     ("    logging module (the log line itself)", r"\(logging/__init__\.py"),
     ("  CORS (flask_cors)", r"\(flask_cors/"),
+    ("  ETag, 304, compression (server/caching.py, flask_compress)", r"\(server/caching\.py|\(flask_compress/"),
 ]
 
 
@@ -72,6 +74,14 @@ def summarise(raw: Path) -> dict:
             "top_leaves": [[k, v] for k, v in leaves.most_common(15)]}
 
 
+def _web_process(pid: int) -> int:
+    """The process that runs the WSGI app: `pid` under waitress, granian's worker (a child) under granian."""
+    from benchmarks.cpu_per_request import _is_query_worker, _session
+
+    children = [p for p in _session(pid) if p != pid and not _is_query_worker(p)]
+    return children[0] if children else pid
+
+
 def profile(store: Path, query: str, seconds: float, clients: int, workers: int | None = None,
             rate: int = 200, gil: bool = False) -> dict:
     from benchmarks.common import free_port
@@ -94,11 +104,11 @@ def profile(store: Path, query: str, seconds: float, clients: int, workers: int 
             gen = subprocess.Popen(
                 [str(PYTHON), "-m", "benchmarks.loadgen", "--url", server.url, "--query-file", str(qfile),
                  "--accept", q.accept, "--concurrency", str(clients), "--requests", "1000000",
-                 "--seconds", str(seconds + 2), "--drain", "2"],
+                 "--seconds", str(seconds + 2), "--drain", "2", "--unique"],
                 cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             time.sleep(1.0)  # warm-up, and the generator's threads are all sending
             raw = tmpd / "raw.txt"
-            spy = [pyspy, "record", "--pid", str(server.proc.pid), "--rate", str(rate),
+            spy = [pyspy, "record", "--pid", str(_web_process(server.proc.pid)), "--rate", str(rate),
                    "--duration", str(int(seconds)), "--format", "raw", "-o", str(raw)]
             r = subprocess.run(spy + (["--gil"] if gil else []),
                                capture_output=True, text=True, timeout=seconds + 60)

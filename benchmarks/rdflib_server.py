@@ -14,7 +14,8 @@ def main(argv: list[str]) -> int:
     from rdflib_endpoint import SparqlEndpoint
 
     path, port = argv[0], int(argv[1])
-    # the same dataset semantics as dmkg serve and oxigraph --union-default-graph
+    # the union of all graphs is the same set of triples as the file's materialised default graph, so
+    # this answers as dmkg serve and oxigraph serve do on their store's default graph
     ds = Dataset(default_union=True)
     ds.parse(path, format="nquads")
     app = SparqlEndpoint(graph=ds, path="/sparql", enable_update=False, cors_enabled=False)

@@ -16,6 +16,7 @@ import math
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -75,13 +76,17 @@ def run_size(size: int, args: argparse.Namespace, with_queries: bool = True) -> 
         nq, quads, work / "dmkg" / "store", work / "oxigraph", work,
         concurrencies=tuple(args.concurrency), requests_per_client=args.requests_per_client,
         max_requests=args.max_requests, seconds=args.seconds,
-        only=QUICK_QUERIES if args.quick else None,
+        only=({q.name for q in queries.STANDARD} if args.shapes_only
+              else QUICK_QUERIES if args.quick else None),
         log=lambda m: print(m, file=sys.stderr), drain=args.drain, dmkg_workers=args.dmkg_workers,
-        rdflib_large=args.rdflib_large)
+        rdflib_large=args.rdflib_large, unique=args.unique)
     print(f"[{quads} quads] worker-pool probe ...", file=sys.stderr)
     out = {"size": size, "file": nq.name, "quads": quads, "load": res_load, "queries": res_q,
            "probe": run_probe(work / "dmkg" / "store", args.seconds)}
-    if args.profile_http and size == max(int(float(x)) for x in args.sizes.split(",")):
+    smallest = size == min(int(float(x)) for x in args.sizes.split(","))
+    if args.cpu_per_request and smallest:
+        out["cpu_per_request"] = cpu_per_request(work / "dmkg" / "store", args)
+    if args.profile_http and smallest:
         from benchmarks.profile_http import profile as profile_http
         out["http_profiles"] = [
             {**profile_http(work / "dmkg" / "store", qn, args.profile_seconds, clients=8,
@@ -92,6 +97,20 @@ def run_size(size: int, args: argparse.Namespace, with_queries: bool = True) -> 
         out["profiles"] = [profile(work / "dmkg" / "store", q, args.profile_seconds)
                            for q in args.profile.split(",")]
     return out
+
+
+def cpu_per_request(store: Path, args: argparse.Namespace) -> list[dict]:
+    """CPU per answered request of each process, the 8 shapes at c=8, dmkg serve and oxigraph serve."""
+    from benchmarks.cpu_per_request import measure
+    rows = []
+    for q in queries.STANDARD:
+        for server in ("oxigraph", "dmkg"):
+            try:
+                rows.append(measure(store, q.name, 8, args.seconds, server, unique=args.unique))
+            except Exception as e:  # noqa: BLE001 - one failed cell is reported, the run goes on
+                rows.append({"server": server, "query": q.name, "error": f"{type(e).__name__}: {e}"})
+            print(f"  cpu/request {server:8s} {q.name:24s} {rows[-1]}", file=sys.stderr)
+    return rows
 
 
 def time_seed_build(repeat: int = 2) -> dict:
@@ -108,7 +127,7 @@ def time_seed_build(repeat: int = 2) -> dict:
             if r.returncode != 0:
                 return {"error": (r.stderr.strip().splitlines() or ["?"])[-1]}
             runs.append(time.perf_counter() - t)
-    return {"runs_s": runs, "median_s": sorted(runs)[len(runs) // 2]}
+    return {"runs_s": runs, "median_s": statistics.median(runs)}
 
 
 def run_probe(store: Path, seconds: float) -> dict:
@@ -212,15 +231,16 @@ def query_section(r: dict) -> list[str]:
                 cells = [_f(_gmean(summary.get((t, kind, c), [])), 3) for c in concs]
                 out.append(f"| {t} | {kind} | " + " | ".join(cells) + " |")
         out.append("")
-    consts = [t for t in ("const-wsgi", "const-flask") if t in http]
+    consts = [t for t in ("const-wsgi", "const-flask", "const-granian-wsgi", "const-granian-flask") if t in http]
     if consts:
         out.append("Fixed cost of the HTTP stack, same run: the point lookup's exact request sent to apps "
                    "that return a constant 54-byte SPARQL-JSON body without any work "
-                   "(`benchmarks/const_server.py`: a bare WSGI callable, and a one-view Flask app, both "
-                   "under waitress with dmkg serve's thread count), next to the real servers:\n")
+                   "(`benchmarks/const_server.py`: a bare WSGI callable and a one-view Flask app, each "
+                   "under waitress and under granian with dmkg serve's thread count), next to the real "
+                   "servers (`dmkg` = its default front end, `dmkg-waitress` = `--front waitress`):\n")
         out.append("| server | c | rps | p50 ms | p99 ms | err |")
         out.append("|---|---:|---:|---:|---:|---:|")
-        for t in ["oxigraph", *consts, "dmkg"]:
+        for t in ["oxigraph", *consts, "dmkg", "dmkg-waitress"]:
             for c in concs:
                 cell = http.get(t, {}).get(f"point-lookup@{c}")
                 if cell:
@@ -327,6 +347,77 @@ def targets_section(results: list[dict], meta: dict) -> list[str]:
     return out
 
 
+SHAPE_TARGETS = ((200_000, 0.5), (float("inf"), 0.7))  # issue 13: >= 0.5x at 10^4, >= 0.7x at 10^6
+
+
+def headline_section(results: list[dict]) -> list[str]:
+    """Issue 13's headline: the 8 standard shapes at concurrency 8, dmkg serve against oxigraph serve
+    (and rdflib-endpoint), per size, from the same run."""
+    out = ["## Headline: the 8 shapes at concurrency 8, every request unique\n",
+           "Requests/s of `oxigraph serve-read-only` and `dmkg serve` (defaults: 30 s hard limit, worker "
+           "pool, guard, limits all on) on the same store, `×ox` = dmkg ÷ oxigraph from the same run; p99 "
+           "ratio likewise; errors of dmkg in brackets when any. Target (issue 13): geometric mean ≥ 0.5× "
+           "at 10⁴, ≥ 0.7× at 10⁶, p99 ≤ 2× oxigraph's, no errors.\n"]
+    for r in results:
+        if "queries" not in r:
+            continue
+        http = r["queries"]["http"]
+        if "dmkg" not in http:
+            continue
+        out.append(f"**{r['quads']:,} quads**\n")
+        out.append("| shape | ox rps | dmkg rps | dmkg ×ox | dmkg p99 ×ox | `--front waitress` ×ox | "
+                   "rdflib rps | rdflib ×ox |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        ratios, p99s, errors = [], [], 0
+        for q in queries.STANDARD:
+            key = f"{q.name}@8"
+            ox, dm, rd, wt = (http.get(t, {}).get(key, {})
+                              for t in ("oxigraph", "dmkg", "rdflib", "dmkg-waitress"))
+            ratio, p99 = _ratio(dm, ox), _ratio(dm, ox, "p99_ms")
+            if ratio is not None:
+                ratios.append(ratio)
+            if p99 is not None:
+                p99s.append((p99, q.name))
+            errors += dm.get("errors", 0) or 0
+            err = f" ({_cell_txt(dm)})" if dm.get("errors") or dm.get("cut_off") else ""
+            out.append(f"| {q.name} | {_f(ox.get('throughput_rps'))} | {_f(dm.get('throughput_rps'))}{err} | "
+                       f"**{_f(ratio, 2)}** | {_f(p99, 2)} | {_f(_ratio(wt, ox), 2)} | "
+                       f"{_f(rd.get('throughput_rps'))} | {_f(_ratio(rd, ox), 2)} |")
+        gm = _gmean(ratios)
+        want = next(t for limit, t in SHAPE_TARGETS if r["quads"] <= limit)
+        over = [f"{n} {v:.2f}" for v, n in sorted(p99s) if v > 2]
+        met = gm is not None and gm >= want and not over and not errors
+        wgm = _gmean([_ratio(http.get("dmkg-waitress", {}).get(f"{q.name}@8", {}),
+                             http["oxigraph"].get(f"{q.name}@8", {})) or 0 for q in queries.STANDARD])
+        out.append(f"| **geometric mean** | | | **{_f(gm, 2)}** (target ≥ {want}) | max "
+                   f"{_f(max(v for v, _ in p99s) if p99s else None, 2)} | {_f(wgm, 2)} | | |")
+        out.append("")
+        out.append(f"Verdict at {r['quads']:,} quads: {'**met**' if met else '**missed**'} (throughput "
+                   f"{_f(gm, 2)} vs ≥ {want}; p99 over 2×: {', '.join(over) or 'none'}; dmkg errors: "
+                   f"{errors}).\n")
+    for r in results:
+        rows = r.get("cpu_per_request")
+        if not rows:
+            continue
+        out.append(f"### CPU per answered request at {r['quads']:,} quads (c=8, unique requests)\n")
+        out.append("`benchmarks/cpu_per_request.py`: user + system CPU of each process over a "
+                   "loadgen window ÷ answers (from /proc, no profiler). For oxigraph the web column is its "
+                   "whole (multi-threaded Rust) server.\n")
+        out.append("| shape | ox rps | ox CPU ms/req | dmkg rps | dmkg web process ms/req (user + sys) | "
+                   "dmkg query workers ms/req |")
+        out.append("|---|---:|---:|---:|---:|---:|")
+        by = {(x["server"], x["query"]): x for x in rows}
+        for q in queries.STANDARD:
+            o, d = by.get(("oxigraph", q.name), {}), by.get(("dmkg", q.name), {})
+            oc = (o["web_user_ms"] + o["web_sys_ms"]) if "web_user_ms" in o else None
+            web = (f"{d['web_user_ms'] + d['web_sys_ms']:.3f} ({d['web_user_ms']:.3f} + "
+                   f"{d['web_sys_ms']:.3f})") if "web_user_ms" in d else d.get("error", "–")
+            out.append(f"| {q.name} | {_f(o.get('rps'), 0)} | {_f(oc, 3)} | {_f(d.get('rps'), 0)} | {web} | "
+                       f"{_f(d.get('workers_ms'), 3)} |")
+        out.append("")
+    return out
+
+
 def report(results: list[dict], meta: dict, argv: list[str], elapsed: float) -> str:
     out = []
     sizes = ", ".join(f"{r['quads']:,}" for r in results)
@@ -337,6 +428,7 @@ def report(results: list[dict], meta: dict, argv: list[str], elapsed: float) -> 
     out.append("Absolute times on this shared 2-core machine are noisy (load average "
                f"{', '.join(f'{x:.1f}' for x in meta['loadavg_at_start'])} at start); "
                "read the **ratios**, which are measured side by side in the same run.\n")
+    out.extend(headline_section(results))
     out.append("## Machine and versions\n")
     out.append(f"- CPU: {meta['cpu']} × {meta['cpus']}; RAM {meta['mem_gib']} GiB; Linux {meta['kernel']}; "
                f"Python {meta['python']}")
@@ -465,8 +557,14 @@ def main(argv: list[str] | None = None) -> int:
                          "at the largest size, e.g. point-lookup,optional-heavy")
     ap.add_argument("--profile-http", default="",
                     help="comma-separated standard queries to profile dmkg serve's web process with py-spy "
-                         "under 8 clients at the largest size (benchmarks/profile_http.py)")
+                         "under 8 clients at the smallest size (benchmarks/profile_http.py)")
     ap.add_argument("--profile-seconds", type=float, default=5.0)
+    ap.add_argument("--unique", action="store_true",
+                    help="every request's query ends in its own comment: no result cache can answer it")
+    ap.add_argument("--shapes-only", action="store_true",
+                    help="only the 8 standard shapes (point lookup ... DESCRIBE), not the catalogue")
+    ap.add_argument("--cpu-per-request", action="store_true",
+                    help="at the smallest size: CPU per request of each process, 8 shapes, c=8")
     args = ap.parse_args(argv)
     quick = args.quick
     args.seconds = args.seconds or (1.5 if quick else 10.0)

@@ -17,6 +17,7 @@ import owlready2
 import pyoxigraph as ox
 
 from kg.children import bind_owlready2_children
+from kg.jvm import quick_jvm_options
 from kg.qc import read_release_file
 
 OWL_THING = "http://www.w3.org/2002/07/owl#Thing"
@@ -66,6 +67,18 @@ def _ntriples_without_imports(store: ox.Store) -> bytes:
     )
 
 
+def content_key(store: ox.Store) -> str:
+    """What HermiT reads from the store, blank nodes canonicalised: two files with the same key (the
+    release in Turtle and in RDF/XML) get the same verdict and inferences, so one run serves both."""
+    dataset = ox.Dataset(
+        ox.Quad(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None)
+        if q.predicate != OWL_IMPORTS
+    )
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return "\n".join(sorted(map(str, dataset)))
+
+
 def _named(entities) -> list[str]:
     return sorted(
         {e.iri for e in entities if isinstance(e, owlready2.ThingClass) and e.iri not in BUILT_IN_CLASSES}
@@ -89,7 +102,8 @@ def reason_store(store: ox.Store, path: Path) -> ReasoningResult:
     labels = {e.iri: str(e.label.first()) for e in [*classes, *individuals] if e.label}
     bind_owlready2_children()  # HermiT's JVM dies with us, even on kill -9
     try:
-        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+        with quick_jvm_options():
+            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
     except owlready2.OwlReadyInconsistentOntologyError as exc:
         return ReasoningResult(
             path,

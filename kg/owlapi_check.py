@@ -3,7 +3,8 @@
 Why: Protégé is built on the OWL API, so the only faithful answer to "does this file load cleanly in
 Protégé?" comes from the OWL API itself. The checker is compiled on demand against Debian's
 ``libowlapi-java`` (installed by .ci/system-deps.sh) into ``build/checker/``, and one JVM call checks all
-files, because the JVM start (about a second) dominates.
+files, because the JVM start (about a second) dominates; it runs in the background (``OwlApiRun``)
+while the build reasons with HermiT, which needs a JVM of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from kg.children import DieWithParent
+from kg.jvm import QUICK_JVM_FLAGS
 from kg.paths import ONTOLOGY_DIR, build_dir
 
 CHECKER_SOURCE = ONTOLOGY_DIR / "checker" / "OntologyCheck.java"
@@ -153,25 +155,49 @@ def ensure_checker_compiled() -> Path:
     return out_dir
 
 
+class OwlApiRun:
+    """One OWL API checker JVM started in the background: the build reasons with HermiT meanwhile."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+        self.process: subprocess.Popen | None = None
+        if not paths:
+            return
+        if shutil.which("java") is None:
+            raise CheckerUnavailable("java is not on PATH: run `bash .ci/system-deps.sh`")
+        build_dir = ensure_checker_compiled()
+        self.process = subprocess.Popen(
+            ["java", "-Xss8m", *QUICK_JVM_FLAGS, "-cp", _classpath_string(build_dir), "OntologyCheck",
+             *map(str, paths)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=DieWithParent(),  # a killed build must not leave a JVM running
+        )
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+    def results(self) -> list[OwlApiResult]:
+        """Wait for the JVM and return one result per file, in order."""
+        if self.process is None:
+            return []
+        try:
+            stdout, stderr = self.process.communicate(timeout=600)
+        except BaseException:
+            self.stop()
+            raise
+        if self.process.returncode != 0:
+            raise RuntimeError(f"OWL API checker crashed (exit {self.process.returncode}):\n{stderr[-4000:]}")
+        docs = json.loads(stdout)["files"]
+        return [_result_from_json(path, doc) for path, doc in zip(self.paths, docs, strict=True)]
+
+
 def run_owlapi_check(paths: list[Path]) -> list[OwlApiResult]:
     """Load every file with the OWL API in one JVM and return one result per file, in order."""
-    if not paths:
-        return []
-    if shutil.which("java") is None:
-        raise CheckerUnavailable("java is not on PATH: run `bash .ci/system-deps.sh`")
-    build_dir = ensure_checker_compiled()
-    out = subprocess.run(
-        ["java", "-Xss8m", "-cp", _classpath_string(build_dir), "OntologyCheck", *map(str, paths)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-        preexec_fn=DieWithParent(),  # a killed build must not leave a JVM running
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"OWL API checker crashed (exit {out.returncode}):\n{out.stderr[-4000:]}")
-    docs = json.loads(out.stdout)["files"]
-    return [_result_from_json(path, doc) for path, doc in zip(paths, docs, strict=True)]
+    return OwlApiRun(paths).results()
 
 
 def _result_from_json(path: Path, doc: dict) -> OwlApiResult:

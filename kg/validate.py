@@ -10,11 +10,11 @@ which the report printer and CLI command (kg/validate_report.py) and the build s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from kg.hermit import ReasoningResult, reason_store
-from kg.owlapi_check import CheckerUnavailable, OwlApiResult, run_owlapi_check
+from kg.hermit import ReasoningResult, content_key, reason_store
+from kg.owlapi_check import CheckerUnavailable, OwlApiResult, OwlApiRun
 from kg.paths import RELEASE_FULL, RELEASE_OWL, RELEASE_TTL
 from kg.qc import QcViolation, read_release_file, run_qc_queries
 
@@ -108,29 +108,48 @@ def validate_release_files(paths: Sequence[Path] | None = None) -> ValidationRep
         if not r.path.is_file():
             r.findings.append(Finding("file:missing", str(r.path), "run `dmkg build` to generate it"))
 
-    if present:
+    owlapi: OwlApiRun | CheckerUnavailable | None = None
+    if present:  # the OWL API's JVM works in the background while HermiT and the QC queries run
         try:
-            for r, result in zip(present, run_owlapi_check([r.path for r in present]), strict=True):
-                r.owlapi = result
-                r.findings.extend(_owlapi_findings(result))
+            owlapi = OwlApiRun([r.path for r in present])
         except CheckerUnavailable as exc:
-            for r in present:
-                r.findings.append(Finding("owlapi:unavailable", str(r.path.name), str(exc)))
+            owlapi = exc
 
+    later: dict[Path, list[Finding]] = {}
+    reasoned: dict[str, ReasoningResult] = {}
+    try:
+        for r in present:
+            found = later[r.path] = []
+            try:
+                store = read_release_file(r.path)
+            except (SyntaxError, OSError, ValueError) as exc:
+                found.append(Finding("rdf:parse", str(r.path.name), str(exc)))
+                continue
+            r.qc = run_qc_queries(store)
+            found.extend(_qc_findings(r.qc))
+            key = content_key(store)
+            try:
+                if key not in reasoned:
+                    reasoned[key] = reason_store(store, r.path)
+                r.reasoning = replace(reasoned[key], path=r.path)
+            except Exception as exc:  # noqa: BLE001 - a reasoner crash is a finding, not a traceback
+                found.append(Finding("hermit:error", str(r.path.name), f"{type(exc).__name__}: {exc}"))
+                continue
+            found.extend(_reasoning_findings(r.reasoning))
+    except BaseException:
+        if isinstance(owlapi, OwlApiRun):
+            owlapi.stop()
+        raise
+
+    if isinstance(owlapi, OwlApiRun):
+        for r, result in zip(present, owlapi.results(), strict=True):
+            r.owlapi = result
+            r.findings.extend(_owlapi_findings(result))
+    elif isinstance(owlapi, CheckerUnavailable):
+        for r in present:
+            r.findings.append(Finding("owlapi:unavailable", str(r.path.name), str(owlapi)))
     for r in present:
-        try:
-            store = read_release_file(r.path)
-        except (SyntaxError, OSError, ValueError) as exc:
-            r.findings.append(Finding("rdf:parse", str(r.path.name), str(exc)))
-            continue
-        r.qc = run_qc_queries(store)
-        r.findings.extend(_qc_findings(r.qc))
-        try:
-            r.reasoning = reason_store(store, r.path)
-        except Exception as exc:  # noqa: BLE001 - a reasoner crash is a finding, not a traceback
-            r.findings.append(Finding("hermit:error", str(r.path.name), f"{type(exc).__name__}: {exc}"))
-            continue
-        r.findings.extend(_reasoning_findings(r.reasoning))
+        r.findings.extend(later[r.path])
     return ValidationReport(reports)
 
 

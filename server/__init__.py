@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from server import accesslog, errors, executor, headers, protocol
+from server import accesslog, caching, errors, executor, headers, protocol
 from server.config import DEFAULTS
 
 
@@ -32,6 +32,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     protocol.init_app(app)
     accesslog.init_app(app)
     headers.init_app(app)
+    caching.init_app(app)
     _init_cors(app)
 
     from server import browse, describe, health, named, pages, pictures, search, sparql, ui, update

@@ -1,9 +1,9 @@
-"""``dmkg serve``: run the endpoint under waitress, the production WSGI server we chose.
+"""``dmkg serve``: run the endpoint under granian (default, server/granian_front.py) or waitress.
 
-Why waitress (behind server/front.py's connection handling): one process holds the one worker pool (the query processes), so limits, replacement
-and counts are global; its threads only wait on pipes while the work happens in the query workers.
-Measured against gunicorn on loopback (see server/README.md): the same throughput within noise, so
-the simpler, pure-Python, single-process server wins. Options override ``DMKG_*`` environment
+Either way one web process holds the one worker pool (the query processes), so limits, replacement
+and counts are global; the app's threads only wait on pipes while the work happens in the query
+workers. granian is the default because it does the HTTP work in Rust (see server/README.md, "Why
+granian"); waitress sits behind server/front.py's connection handling. Options override ``DMKG_*`` environment
 variables, which override the defaults in server/config.py.
 """
 
@@ -44,6 +44,13 @@ import click
     help="How long a request may wait for a free worker, seconds [30].",
 )
 @click.option("--threads", type=int, default=None, help="HTTP threads [max(8, 2 x workers)].")
+@click.option(
+    "--front",
+    type=click.Choice(["granian", "waitress"]),
+    default="granian",
+    show_default=True,
+    help="HTTP server: granian (Rust, faster) or waitress (pure Python).",
+)
 @click.option("--max-result-bytes", type=int, default=None, help="Largest result sent [64 MiB].")
 @click.option(
     "--max-body-bytes", "max_content_length", type=int, default=None, help="Largest request body [1 MiB]."
@@ -97,6 +104,7 @@ def serve(
     query_memory_mb: float | None,
     query_queue_wait_s: float | None,
     threads: int | None,
+    front: str,
     max_result_bytes: int | None,
     max_content_length: int | None,
     cors_origins: tuple[str, ...],
@@ -147,6 +155,24 @@ def serve(
         raise click.ClickException(
             "--enable-updates needs a token: --update-token-file or DMKG_UPDATE_TOKEN."
         )
+    if front == "granian" and not app.config["BACKENDS"]:
+        # the web process (granian's worker) starts the pool itself: query workers forked here would
+        # belong to this process, not to the one that serves
+        from server.granian_front import check_port, check_store, serve_granian
+
+        check_port(host, port)
+        check_store(store)
+        workers = int(app.config["QUERY_WORKERS"])
+        threads = threads or max(8, 2 * workers)
+        click.echo(
+            f"dmkg: serving {store} ({_mode(app)}, {workers} query workers, "
+            f"{app.config['QUERY_TIMEOUT_S']:g} s limit, granian) "
+            f"at http://{host}:{port}/  — SPARQL endpoint http://{host}:{port}/sparql",
+            err=True,
+        )
+        settings = {k: v for k, v in overrides.items() if v is not None}
+        serve_granian(settings, host, port, threads, int(app.config["MAX_URL_LENGTH"]))
+        return
     try:  # bind first: a port in use is a one-line error before any worker starts
         server = make_server(
             app,
@@ -167,10 +193,9 @@ def serve(
                 pool.dataset(time.monotonic() + float(app.config["QUERY_TIMEOUT_S"]))
         except EndpointError as error:
             raise click.ClickException(str(error)) from None
-    mode = "read-write (bearer token)" if app.config["ENABLE_UPDATES"] else "read-only"
     click.echo(
-        f"dmkg: serving {store} ({mode}, {pool.size} query workers, "
-        f"{app.config['QUERY_TIMEOUT_S']:g} s limit) "
+        f"dmkg: serving {store} ({_mode(app)}, {pool.size} query workers, "
+        f"{app.config['QUERY_TIMEOUT_S']:g} s limit, waitress) "
         f"at http://{host}:{port}/  — SPARQL endpoint http://{host}:{port}/sparql",
         err=True,
     )
@@ -181,6 +206,10 @@ def serve(
         server.run()
     finally:
         server.close()
+
+
+def _mode(app) -> str:
+    return "read-write (bearer token)" if app.config["ENABLE_UPDATES"] else "read-only"
 
 
 def _backend_settings(
