@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from server import accesslog, caching, errors, executor, headers, protocol
+from server import accesslog, app_engine, caching, errors, headers, protocol
 from server.config import DEFAULTS
 
 
@@ -28,16 +28,16 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         app.config["STORE_PATH"] = str(default_store())
 
     errors.init_app(app)
-    executor.init_app(app)
+    app_engine.init_app(app)
     protocol.init_app(app)
     accesslog.init_app(app)
     headers.init_app(app)
     caching.init_app(app)
     _init_cors(app)
 
-    from server import browse, describe, health, named, pages, pictures, search, sparql, ui, update
+    from server import browse, health, named, pages, picture_routes, search, sparql, ui, update
 
-    for module in (sparql, describe, health, named, pages, ui, update, search, browse, pictures):
+    for module in (sparql, health, named, pages, ui, update, search, browse, picture_routes):
         app.register_blueprint(module.bp)
     return app
 

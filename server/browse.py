@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template
 
+from server.app_engine import get_pool
 from server.build_cache import cached
-from server.executor import get_pool
 from server.links import local_href
 
 bp = Blueprint("browse", __name__)

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from flask import current_app
 
-from server.executor import get_pool
+from server.app_engine import get_pool
 
 T = TypeVar("T")
 MAX_ENTRIES = 512

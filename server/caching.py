@@ -19,7 +19,7 @@ from pathlib import Path
 from flask import Flask, Response, current_app, request
 from flask_compress import Compress
 
-from server.executor import get_pool
+from server.app_engine import get_pool
 from server.formats import GRAPH_TYPES, RESULTS_TYPES
 
 # answers that describe the server's state right now, not the build: never cached

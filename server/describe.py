@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import threading
 
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask import Response, current_app, redirect, request, url_for
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 
+from server.app_engine import get_pool
 from server.errors import NotAcceptableError
-from server.executor import get_pool
 from server.formats import GRAPH_TYPES, best_graph_type
-
-bp = Blueprint("describe", __name__)
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -152,8 +150,7 @@ def service_description() -> Response:
     return _negotiated_graph(triples)
 
 
-@bp.get("/.well-known/void")
-def void() -> Response:
+def void_description() -> Response:
     """VoID: the dataset, its licence, its named graphs with counts, class and property partitions."""
     config = current_app.config
     stats = store_stats()

@@ -13,41 +13,35 @@ the old store stays leased (kg/lease.py: never pruned) until its last worker has
 
 from __future__ import annotations
 
-import atexit
 import glob
-import json
 import logging
 import multiprocessing
 import os
 import pickle
 import queue
-import select
 import shutil
 import signal
 import tempfile
 import threading
 import time
-from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
+from collections import Counter
 from pathlib import Path
 
-from flask import Flask, current_app
-
 from kg.lease import Lease
+from server.engine import QueryResult, ask, select_rows
 from server.errors import (
     BadRequestError,
     EndpointError,
     MemoryLimitError,
     QueryTimeoutError,
-    ResultTooLargeError,
     ServerBusyError,
     StoreUnavailableError,
     WorkerCrashError,
 )
+from server.pool_parts import KnownSlow, WorkerHandle, reply_to_result
 from server.worker import SPOOL_THRESHOLD, QueryTask, stderr_path, worker_main, writer_main
 
-__all__ = ["SPOOL_THRESHOLD", "QueryResult", "QueryTask", "WorkerPool", "get_pool", "init_app"]
+__all__ = ["SPOOL_THRESHOLD", "QueryResult", "QueryTask", "WorkerPool"]
 
 log = logging.getLogger("dmkg.server")
 
@@ -56,80 +50,6 @@ _FOLLOW_EVERY_S = 1.0  # how often a request may look whether the store link mov
 # a worker whose resident memory grew this far past its start is replaced after its query: memory
 # returns to the baseline after every spike (the allocator keeps freed memory otherwise)
 _RECYCLE_GROWTH_BYTES = 256 * 1024 * 1024
-_PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    body: bytes  # the whole result, unless it was spooled to ``path``
-    media_type: str
-    form: str  # "select", "ask" or "graph"
-    eval_ms: float
-    path: str | None = None  # a complete, spooled result; whoever takes it must delete it
-    size: int = 0
-
-    def read_bytes(self) -> bytes:
-        """The whole result as bytes (for small internal queries); removes a spooled file."""
-        if self.path is None:
-            return self.body
-        try:
-            with open(self.path, "rb") as handle:
-                return handle.read()
-        finally:
-            os.unlink(self.path)
-
-
-_READABLE = select.POLLIN | select.POLLHUP | select.POLLERR
-
-
-@dataclass
-class _Worker:
-    process: multiprocessing.process.BaseProcess
-    conn: Connection
-    generation: int
-    store_path: str
-    start_rss: int = 0
-    # one poll object per worker, made once: waiting for a reply is then a single poll(2) call
-    # (Connection.poll builds a new selector on every call)
-    poller: select.poll = field(default_factory=select.poll)
-
-    def __post_init__(self) -> None:
-        self.poller.register(self.conn.fileno(), _READABLE)
-
-    def wait_reply(self, timeout_s: float) -> bool:
-        """True when the reply (or the worker's death: EOF) is ready to read within ``timeout_s``."""
-        return bool(self.poller.poll(max(timeout_s, 0.0) * 1000))
-
-    def rss(self) -> int:
-        try:
-            with open(f"/proc/{self.process.pid}/statm", "rb") as handle:
-                return int(handle.read().split()[1]) * _PAGE
-        except (OSError, IndexError, ValueError):
-            return 0
-
-
-class _KnownSlow:
-    """Query texts that recently hit the time or memory limit (bounded, most recent kept)."""
-
-    def __init__(self, capacity: int = 4096) -> None:
-        self.capacity = capacity
-        self._keys: OrderedDict[int, None] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def key(task: QueryTask) -> int:
-        return hash((" ".join(task.sparql.split()), task.default_graphs, task.named_graphs,
-                     tuple(sorted((k, str(v)) for k, v in task.substitutions.items()))))  # fmt: skip
-
-    def add(self, key: int) -> None:
-        with self._lock:
-            self._keys[key] = None
-            self._keys.move_to_end(key)
-            while len(self._keys) > self.capacity:
-                self._keys.popitem(last=False)
-
-    def __contains__(self, key: int) -> bool:
-        return key in self._keys
 
 
 class WorkerPool:
@@ -154,7 +74,7 @@ class WorkerPool:
         self.switches = 0
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["server.worker"])
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[WorkerHandle] = queue.LifoQueue()
         self._closed = False
         self._lock = threading.Lock()
         self._writer_lock = threading.Lock()
@@ -162,7 +82,7 @@ class WorkerPool:
         self._live: Counter[int] = Counter()  # workers alive or starting, per generation
         self._users: Counter[str] = Counter()  # workers alive or starting, per store path
         self._leases: dict[str, Lease | None] = {}
-        self._known_slow = _KnownSlow()
+        self._known_slow = KnownSlow()
         self._slow_slots = threading.BoundedSemaphore(max(1, size - 1))
         self._next_follow = 0.0
         self._switching = False
@@ -177,7 +97,7 @@ class WorkerPool:
 
     # --- workers -------------------------------------------------------------------------------
 
-    def _start_process(self, path: str, generation: int) -> _Worker:
+    def _start_process(self, path: str, generation: int) -> WorkerHandle:
         parent_conn, child_conn = self._ctx.Pipe()
         process = self._ctx.Process(
             target=worker_main,
@@ -198,7 +118,7 @@ class WorkerPool:
             process.join(5)
             self._forget_files(process.pid)
             raise StoreUnavailableError(hello[1])
-        worker = _Worker(process, parent_conn, generation, path)
+        worker = WorkerHandle(process, parent_conn, generation, path)
         worker.start_rss = worker.rss()
         return worker
 
@@ -215,7 +135,7 @@ class WorkerPool:
         if unused:
             self._release(path)
 
-    def _new_worker(self, path: str, generation: int) -> _Worker:
+    def _new_worker(self, path: str, generation: int) -> WorkerHandle:
         """Start a worker now (counted from the start, so that top-ups never overshoot)."""
         self._reserve(path, generation)
         try:
@@ -224,7 +144,7 @@ class WorkerPool:
             self._unreserve(path, generation)
             raise
 
-    def _discard(self, worker: _Worker, top_up: bool = True) -> None:
+    def _discard(self, worker: WorkerHandle, top_up: bool = True) -> None:
         """Kill a worker (timed out, dead or stale); by default bring the pool back to its size."""
         worker.process.kill()
         worker.process.join(5)
@@ -272,7 +192,7 @@ class WorkerPool:
         self._unreserve(path, generation)
         self._top_up()
 
-    def _give_back(self, worker: _Worker) -> None:
+    def _give_back(self, worker: WorkerHandle) -> None:
         """Return a worker to the pool; stop it if the pool was closed or it serves an old generation."""
         if self._closed or worker.generation != self.generation:
             self._discard(worker, top_up=not self._closed)
@@ -282,7 +202,7 @@ class WorkerPool:
         else:
             self._idle.put(worker)
 
-    def _acquire(self, deadline: float) -> _Worker:
+    def _acquire(self, deadline: float) -> WorkerHandle:
         while True:
             remaining = deadline - time.monotonic()
             try:
@@ -307,7 +227,7 @@ class WorkerPool:
             raise StoreUnavailableError("the server is shutting down")
         self._follow_store()
         wait_deadline = time.monotonic() + (self.queue_wait_s if wait_s is None else wait_s)
-        key = _KnownSlow.key(task)
+        key = KnownSlow.key(task)
         slot = None
         if key in self._known_slow:
             slot = self._slow_slots
@@ -325,7 +245,7 @@ class WorkerPool:
 
     def _run(self, task: QueryTask, timeout_s: float, wait_deadline: float, key: int) -> QueryResult:
         payload = pickle.dumps(task, pickle.HIGHEST_PROTOCOL)
-        worker: _Worker | None = self._send(payload, wait_deadline)
+        worker: WorkerHandle | None = self._send(payload, wait_deadline)
         deadline = time.monotonic() + timeout_s
         try:
             if not worker.wait_reply(deadline - time.monotonic()):
@@ -353,9 +273,9 @@ class WorkerPool:
                 self._give_back(worker)
         if reply[0] == "error" and reply[1] == "memory":
             self._known_slow.add(key)
-        return _reply_to_result(reply, self._memory_message())
+        return reply_to_result(reply, self._memory_message())
 
-    def _death(self, worker: _Worker) -> EndpointError:
+    def _death(self, worker: WorkerHandle) -> EndpointError:
         """Replace a worker that died on a query, and say why, from its exit signal and last words."""
         worker.process.join(5)
         code = worker.process.exitcode
@@ -386,7 +306,7 @@ class WorkerPool:
             "Narrow it (fewer unbound patterns, LIMIT) or ask the operator for a higher limit."
         )
 
-    def _send(self, payload: bytes, deadline: float) -> _Worker:
+    def _send(self, payload: bytes, deadline: float) -> WorkerHandle:
         """Hand an encoded task to an idle worker; the worker, which now owns the task.
 
         A worker that died while idle cannot take the task (its end of the pipe is closed, so the
@@ -425,7 +345,7 @@ class WorkerPool:
             with self._writer_lock:
                 self._hold(target)
                 generation = self.generation + 1
-                fresh: list[_Worker] = []
+                fresh: list[WorkerHandle] = []
                 try:
                     for _ in range(self.size):
                         fresh.append(self._new_worker(target, generation))
@@ -490,7 +410,7 @@ class WorkerPool:
         deadline = time.monotonic() + timeout_s
         if not self._writer_lock.acquire(timeout=timeout_s):
             raise ServerBusyError("Another update is still running; try again later.", {"Retry-After": "5"})
-        held: list[_Worker] = []
+        held: list[WorkerHandle] = []
         try:
             try:
                 while len(held) < self.size:
@@ -548,19 +468,10 @@ class WorkerPool:
     # --- the server's own queries, stats, shutdown ---------------------------------------------
 
     def select(self, sparql: str, timeout_s: float, **task_options) -> list[dict[str, dict]]:
-        """Run a SELECT for the server's own use (pages, VoID); rows as SPARQL-JSON term dicts."""
-        task = QueryTask(
-            sparql, results_type="application/sparql-results+json", graph_type=None, **task_options
-        )
-        result = self.run(task, timeout_s)
-        return json.loads(result.read_bytes())["results"]["bindings"]
+        return select_rows(self, sparql, timeout_s, **task_options)
 
     def run_ask(self, sparql: str, timeout_s: float, **task_options) -> bool:
-        """Run an ASK for the server's own use."""
-        task = QueryTask(
-            sparql, results_type="application/sparql-results+json", graph_type=None, **task_options
-        )
-        return bool(json.loads(self.run(task, timeout_s).read_bytes())["boolean"])
+        return ask(self, sparql, timeout_s, **task_options)
 
     def stats(self) -> dict[str, int | str]:
         return {"workers": self.size, "idle": self._idle.qsize(), "replaced": self.replaced,
@@ -580,61 +491,3 @@ class WorkerPool:
             self._release(path)
         shutil.rmtree(self.spool_dir, ignore_errors=True)
         shutil.rmtree(self.log_dir, ignore_errors=True)
-
-
-def _reply_to_result(reply: tuple, memory_message: str) -> QueryResult:
-    if reply[0] == "ok":
-        _, body, media_type, form, eval_ms, path, size = reply
-        return QueryResult(body, media_type, form, eval_ms, path, size)
-    kind, detail = reply[1], reply[2]
-    if kind == "syntax":
-        raise BadRequestError(f"Query syntax error: {detail}")
-    if kind == "not_acceptable":
-        from server.formats import not_acceptable
-
-        raise not_acceptable(detail)
-    if kind == "too_large":
-        raise ResultTooLargeError(
-            f"The result is larger than the limit of {int(detail):,} bytes; nothing was sent. "
-            "Add a LIMIT, select fewer variables or use a more specific pattern."
-        )
-    if kind == "memory":
-        raise MemoryLimitError(memory_message)
-    raise BadRequestError(f"Query evaluation failed: {detail}")
-
-
-def init_app(app: Flask) -> None:
-    """Close the app's pool (if one was started) when the process exits."""
-    atexit.register(lambda: app.extensions.get("dmkg_pool") and app.extensions["dmkg_pool"].close())
-
-
-_pool_lock = threading.Lock()
-
-
-def _make_engine(config):
-    """The local worker pool, or the remote engine when the app is configured with backends."""
-    if config["BACKENDS"]:
-        from kg.remote_http import Credentials
-        from server.remote import RemoteEngine
-
-        credentials = Credentials(config["BACKEND_AUTH"], config["BACKEND_USER"], config["BACKEND_SECRET"])
-        return RemoteEngine(list(config["BACKENDS"]), credentials, config["BACKEND_TIMEOUT_PARAM"])
-    return WorkerPool(
-        str(config["STORE_PATH"]),
-        int(config["QUERY_WORKERS"]),
-        memory_mb=float(config["QUERY_MEMORY_MB"] or 0) or None,
-        queue_wait_s=float(config["QUERY_QUEUE_WAIT_S"]),
-    )
-
-
-def get_pool() -> WorkerPool:
-    """The current app's worker pool, started on first use (``dmkg serve`` starts it before listening)."""
-    app = current_app._get_current_object()
-    pool = app.extensions.get("dmkg_pool")
-    if pool is None:
-        with _pool_lock:
-            pool = app.extensions.get("dmkg_pool")
-            if pool is None:
-                pool = _make_engine(app.config)
-                app.extensions["dmkg_pool"] = pool
-    return pool

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+from server.app_engine import get_pool
 from server.errors import EndpointError
-from server.executor import QueryTask, get_pool
+from server.worker import QueryTask
 
 bp = Blueprint("health", __name__)
 

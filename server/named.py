@@ -6,34 +6,16 @@ Parameters come from the URL and are bound as RDF terms through pyoxigraph subst
 
 from __future__ import annotations
 
-import threading
+from flask import Blueprint, Response, jsonify, request, url_for
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
-
-from kg.catalogue import CatalogueError, NamedQuery, ParameterError, load_catalogue
+from kg.catalogue import NamedQuery, ParameterError
 from server import named_pages
-from server.errors import BadRequestError, EndpointError, NotFoundError
+from server.answer import answer_query
+from server.app_catalogue import catalogue
+from server.errors import BadRequestError, NotFoundError
 from server.formats import GRAPH_TYPES, RESULTS_TYPES, negotiate
-from server.sparql import answer_query
 
 bp = Blueprint("named", __name__)
-
-_catalogue_lock = threading.Lock()
-
-
-def catalogue() -> list[NamedQuery]:
-    """The app's named queries, read once (they are files of the release, not user data)."""
-    app = current_app._get_current_object()
-    with _catalogue_lock:
-        queries = app.extensions.get("dmkg_catalogue")
-        if queries is None:
-            directory = app.config["CATALOGUE_DIR"]
-            try:
-                queries = load_catalogue(directory)
-            except CatalogueError as error:
-                raise EndpointError(f"The query catalogue is broken: {error}") from None
-            app.extensions["dmkg_catalogue"] = queries
-    return queries
 
 
 def describe_query(query: NamedQuery) -> dict:

@@ -15,10 +15,11 @@ from pyoxigraph import NamedNode, RdfFormat, parse
 
 from kg import curie
 from kg.catalogue import NamedQuery, Param, ParameterError
+from server.app_engine import get_pool
 from server.build_cache import cached
 from server.errors import BadRequestError
-from server.executor import QueryTask, get_pool
 from server.links import local_href
+from server.worker import QueryTask
 
 TIMEOUT_S = 15.0
 MAX_ROWS = 1000

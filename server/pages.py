@@ -18,10 +18,10 @@ from pyoxigraph import NamedNode
 
 from kg import curie
 from server import phenopacket, pictures
+from server.answer import answer_query
+from server.app_engine import get_pool
 from server.errors import NotAcceptableError, NotFoundError
-from server.executor import get_pool
 from server.formats import GRAPH_TYPES, negotiate
-from server.sparql import answer_query
 
 bp = Blueprint("pages", __name__)
 

@@ -1,21 +1,19 @@
 """Pictures drawn by the server from the store: the treatment timeline of a case and the mechanism graph
-around an entity, as SVG (and PNG) at their own URLs and inline on the entity pages, plus the evidence
-summary table. Each is computed once per build (server.build_cache) from fixed SPARQL with the entity
+around an entity, as SVG (inline on the entity pages, and at their own URLs: server/picture_routes.py),
+plus the evidence summary table. Each is computed once per build (server.build_cache) from fixed SPARQL with the entity
 bound through substitutions.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import current_app
 from pyoxigraph import NamedNode
 
 from server import evidence_summary, mechanism, timeline
+from server.app_engine import get_pool
 from server.build_cache import cached
 from server.errors import NotFoundError
-from server.executor import get_pool
 from server.links import local_href
-
-bp = Blueprint("pictures", __name__)
 
 TIMEOUT_S = 15.0
 CASE_LABEL = "SELECT ?case ?label WHERE { ?case <http://www.w3.org/2000/01/rdf-schema#label> ?label } LIMIT 1"
@@ -25,7 +23,7 @@ def _base() -> str:
     return str(current_app.config["BASE_IRI"]).rstrip("/")
 
 
-def _node(local: str) -> tuple[str, NamedNode]:
+def node_of(local: str) -> tuple[str, NamedNode]:
     iri = f"{_base()}/{local}"
     try:
         return iri, NamedNode(iri)
@@ -99,39 +97,3 @@ def for_entity(iri: str, local: str) -> dict:
         "mechanism_edges": edges,
         "evidence_groups": evidence(iri),
     }
-
-
-def _svg_or_png(svg: str | None, what: str, local: str, png: bool) -> Response:
-    if svg is None:
-        raise NotFoundError(f"No {what} for /{local}.")
-    if not png:
-        document = '<?xml version="1.0" encoding="UTF-8"?>\n' + svg
-        return Response(document, content_type="image/svg+xml; charset=utf-8")
-    import cairosvg
-
-    data = cached(f"{what}-png", local, lambda: cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=1.5))
-    return Response(data, content_type="image/png")
-
-
-@bp.get("/pictures/timeline/<path:local>.svg")
-def timeline_file(local: str) -> Response:
-    iri, _ = _node(local)
-    return _svg_or_png(timeline_svg(iri), "treatment timeline", local, png=False)
-
-
-@bp.get("/pictures/timeline/<path:local>.png")
-def timeline_png(local: str) -> Response:
-    iri, _ = _node(local)
-    return _svg_or_png(timeline_svg(iri), "treatment timeline", local, png=True)
-
-
-@bp.get("/pictures/mechanism/<path:local>.svg")
-def mechanism_file(local: str) -> Response:
-    iri, _ = _node(local)
-    return _svg_or_png(mechanism_svg(iri), "mechanism graph", local, png=False)
-
-
-@bp.get("/pictures/mechanism/<path:local>.png")
-def mechanism_png(local: str) -> Response:
-    iri, _ = _node(local)
-    return _svg_or_png(mechanism_svg(iri), "mechanism graph", local, png=True)

@@ -35,6 +35,7 @@ import pyoxigraph as ox
 from kg.publish import RELEASE_GRAPH, manifest_graphs, manifest_release
 from kg.remote_http import Credentials, client, describe_failure, excerpt
 from server.bind_text import with_values
+from server.engine import QueryResult, ask, select_rows
 from server.errors import (
     BadRequestError,
     EndpointError,
@@ -43,8 +44,8 @@ from server.errors import (
     ResultTooLargeError,
     StoreUnavailableError,
 )
-from server.executor import QueryResult, QueryTask
 from server.worker import CappedSink as _CappedSink
+from server.worker import QueryTask
 from server.worker import ResultTooLarge as _ResultTooLarge
 
 log = logging.getLogger("dmkg.server")
@@ -353,21 +354,10 @@ class RemoteEngine:
             ) from None
 
     def select(self, sparql: str, timeout_s: float, **task_options) -> list[dict[str, dict]]:
-        import json
-
-        task = QueryTask(
-            sparql, results_type="application/sparql-results+json", graph_type=None, **task_options
-        )
-        result = self.run(task, timeout_s)
-        return json.loads(result.read_bytes())["results"]["bindings"]
+        return select_rows(self, sparql, timeout_s, **task_options)
 
     def run_ask(self, sparql: str, timeout_s: float, **task_options) -> bool:
-        import json
-
-        task = QueryTask(
-            sparql, results_type="application/sparql-results+json", graph_type=None, **task_options
-        )
-        return bool(json.loads(self.run(task, timeout_s).read_bytes())["boolean"])
+        return ask(self, sparql, timeout_s, **task_options)
 
     def update(self, sparql: str, timeout_s: float, base_iri: str | None = None) -> None:
         raise ForbiddenError(

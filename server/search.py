@@ -14,8 +14,8 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from kg.search_index import EXTRACT, MAX_QUERY_CHARS, SearchError, index_path, search, write_index
+from server.app_engine import get_pool
 from server.errors import BadRequestError
-from server.executor import get_pool
 from server.formats import negotiate
 from server.links import local_href
 

@@ -121,8 +121,8 @@ def serve(
 ) -> None:
     """Serve a pyoxigraph store: SPARQL 1.1 endpoint, query UI, linked-data pages (read-only by default)."""
     from server import create_app
+    from server.app_engine import get_pool
     from server.errors import EndpointError
-    from server.executor import get_pool
     from server.front import PortInUseError, make_server
 
     overrides: dict[str, object] = {

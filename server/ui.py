@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Blueprint, Response, render_template
 
 from kg import curie
-from server.named import catalogue
+from server.app_catalogue import catalogue
 
 bp = Blueprint("ui", __name__)
 

@@ -6,7 +6,7 @@ import logging
 from multiprocessing import util
 
 from server import create_app
-from server.executor import get_pool
+from server.app_engine import get_pool
 from server.granian_front import die_with_serve
 
 die_with_serve()

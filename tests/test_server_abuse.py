@@ -14,7 +14,7 @@ import urllib.parse
 
 import pytest
 from server_fixtures import *  # noqa: F403
-from server_fixtures import REPO, http, start_server, stop_server
+from server_fixtures import REPO
 
 BOMBS = {
     "not": "ASK { FILTER(" + "!" * 10_000 + "true) }",

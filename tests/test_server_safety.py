@@ -215,8 +215,9 @@ def test_crashing_worker_is_replaced(tiny_store) -> None:
 
 def test_busy_pool_answers_503_not_a_hang(tiny_store) -> None:
     from server import create_app
+    from server.app_engine import get_pool
     from server.errors import QueryTimeoutError
-    from server.executor import QueryTask, get_pool
+    from server.worker import QueryTask
 
     app = create_app({"STORE_PATH": str(tiny_store), "QUERY_WORKERS": 1, "QUERY_TIMEOUT_S": 1.0,
                       "QUERY_QUEUE_WAIT_S": 1.0, "ACCESS_LOG": False})  # fmt: skip
@@ -304,8 +305,9 @@ def test_allow_listed_service_is_the_only_exception(tiny_store, tmp_path, listen
 def test_update_waits_for_running_queries(store_copy) -> None:
     """No reader is open while the writer writes: an update that cannot get every worker is not applied."""
     from server import create_app
+    from server.app_engine import get_pool
     from server.errors import QueryTimeoutError
-    from server.executor import QueryTask, get_pool
+    from server.worker import QueryTask
 
     app = create_app({"STORE_PATH": str(store_copy), "ENABLE_UPDATES": True, "UPDATE_TOKEN": "t",
                       "QUERY_WORKERS": 1, "QUERY_TIMEOUT_S": 1.0, "ACCESS_LOG": False})  # fmt: skip
@@ -382,7 +384,7 @@ def test_worker_that_died_while_idle_is_replaced_without_failing_a_query(tiny_st
     import signal
 
     from server import create_app
-    from server.executor import get_pool
+    from server.app_engine import get_pool
 
     app = create_app({"STORE_PATH": str(tiny_store), "QUERY_WORKERS": 1, "ACCESS_LOG": False})
     with app.app_context():
