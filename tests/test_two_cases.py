@@ -114,17 +114,17 @@ def test_the_reasoner_classifies_every_case(built_two) -> None:
     rows = built_two.select(f"SELECT ?s ?c WHERE {{ GRAPH <{INFERRED}> {{ ?s a ?c }} }}")
     inferred = {(short(r["s"]), short(r["c"])) for r in rows}
     assert {
-        ("case", "GlucocorticoidRefractoryCase"),
-        ("case", "AntiCD11aResponsiveCase"),
-        ("fixture-synthetic-case", "GlucocorticoidRefractoryCase"),
+        ("case", "CaseWithFailedGlucocorticoidRegimen"),
+        ("case", "CaseWithRespondingAntiCD11aRegimen"),
+        ("fixture-synthetic-case", "CaseWithFailedGlucocorticoidRegimen"),
         ("fixture-synthetic-course-2-efalizumab", "FailedTreatmentCourse"),
         ("fixture-synthetic-regimen-2", "FailedTreatmentRegimen"),
         ("fixture-synthetic-regimen-3", "RespondingTreatmentRegimen"),
     } <= inferred
     # efalizumab did not help the fictional patient: not an anti-CD11a responsive case
-    assert ("fixture-synthetic-case", "AntiCD11aResponsiveCase") not in inferred
+    assert ("fixture-synthetic-case", "CaseWithRespondingAntiCD11aRegimen") not in inferred
     classes = {short(r["case"]): r["classifiedAs"] for r in named(built_two, "cases")}
-    assert classes["fixture-synthetic-case"] == "glucocorticoid-refractory case"
+    assert classes["fixture-synthetic-case"] == "case with a failed glucocorticoid regimen"
 
 
 def test_every_case_treated_with_an_anti_cd11a_agent_and_its_outcome(built_two) -> None:
