@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from server import accesslog, app_engine, caching, errors, headers, protocol
+from server import accesslog, app_engine, caching, cors, errors, headers, protocol, sparql_fast
 from server.config import DEFAULTS
 
 
@@ -33,35 +33,11 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     accesslog.init_app(app)
     headers.init_app(app)
     caching.init_app(app)
-    _init_cors(app)
+    cors.init_app(app)
 
     from server import browse, health, named, pages, picture_routes, search, sparql, ui, update
 
     for module in (sparql, health, named, pages, ui, update, search, browse, picture_routes):
         app.register_blueprint(module.bp)
+    sparql_fast.install(app)
     return app
-
-
-def _init_cors(app: Flask) -> None:
-    """CORS for the read-only API; credentials are never allowed, so ``*`` stays safe."""
-    origins = app.config["CORS_ORIGINS"]
-    if not origins:
-        return
-    from flask_cors import CORS
-
-    api = {"origins": origins, "supports_credentials": False, "send_wildcard": origins == "*"}
-    CORS(
-        app,
-        resources={
-            r"/sparql*": api,
-            r"/queries*": api,
-            r"/.well-known/*": api,
-            r"/id/*": api,
-            r"/vocab/*": api,
-        },
-        methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Content-Type", "Accept"],
-        expose_headers=["Server-Timing", "Content-Type"],
-        supports_credentials=False,
-        max_age=3600,
-    )

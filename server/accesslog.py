@@ -10,6 +10,7 @@ import logging
 import time
 
 from flask import Flask, Response, g, request
+from werkzeug.wrappers import Request
 
 log = logging.getLogger("dmkg.access")
 
@@ -26,20 +27,28 @@ def init_app(app: Flask) -> None:
     def _finish(response: Response) -> Response:
         started = g.get("started")
         total_ms = (time.perf_counter() - started) * 1000 if started else 0.0
-        parts = [f"{name};dur={ms:.1f}" for name, ms in g.get("timings", {}).items()]
-        parts.append(f"total;dur={total_ms:.1f}")
-        response.headers["Server-Timing"] = ", ".join(parts)
+        response.headers["Server-Timing"] = server_timing(g.get("timings", {}), total_ms)
         if app.config["ACCESS_LOG"]:
-            path = request.full_path if request.query_string else request.path
-            if len(path) > _MAX_LOGGED_PATH:
-                path = path[:_MAX_LOGGED_PATH] + "..."
-            log.info(
-                '%s "%s %s" %s %s %.1fms',
-                request.remote_addr or "-",
-                request.method,
-                path,
-                response.status_code,
-                response.calculate_content_length() or "-",
-                total_ms,
-            )
+            log_request(request, response.status_code, response.calculate_content_length(), total_ms)
         return response
+
+
+def server_timing(timings: dict[str, float], total_ms: float) -> str:
+    parts = [f"{name};dur={ms:.1f}" for name, ms in timings.items()]
+    parts.append(f"total;dur={total_ms:.1f}")
+    return ", ".join(parts)
+
+
+def log_request(http_request: Request, status: int, size: int | None, total_ms: float) -> None:
+    path = http_request.full_path if http_request.query_string else http_request.path
+    if len(path) > _MAX_LOGGED_PATH:
+        path = path[:_MAX_LOGGED_PATH] + "..."
+    log.info(
+        '%s "%s %s" %s %s %.1fms',
+        http_request.remote_addr or "-",
+        http_request.method,
+        path,
+        status,
+        size or "-",
+        total_ms,
+    )

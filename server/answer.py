@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from flask import Response, current_app, g, request
 from pyoxigraph import Literal, NamedNode
+from werkzeug.wrappers import Request
 from werkzeug.wsgi import wrap_file
 
 from server import query_service
@@ -30,16 +31,30 @@ def answer_query(
     substitutions: Mapping[str, NamedNode | Literal] | None = None,
 ) -> Response:
     """Answer ``sparql`` for the current request in the negotiated format (errors: see query_service.run)."""
-    asked = query_service.QueryRequest(
-        sparql,
-        accept=request.headers.get("Accept"),
-        default_graphs=default_graphs,
-        named_graphs=named_graphs,
-        substitutions=dict(substitutions or {}),
-        base_iri=request.base_url,  # relative IRIs resolve against the endpoint, as for updates
+    asked = asked_query(
+        request, sparql, default_graphs=default_graphs, named_graphs=named_graphs, substitutions=substitutions
     )
     result = query_service.run(get_pool(), query_service.Limits.from_config(current_app.config), asked)
     return respond(result)
+
+
+def asked_query(
+    http_request: Request,
+    sparql: str,
+    *,
+    default_graphs: tuple[str, ...] | None = None,
+    named_graphs: tuple[str, ...] | None = None,
+    substitutions: Mapping[str, NamedNode | Literal] | None = None,
+) -> query_service.QueryRequest:
+    """What an HTTP request asks of the query service (server/sparql_fast.py builds it without Flask)."""
+    return query_service.QueryRequest(
+        sparql,
+        accept=http_request.headers.get("Accept"),
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        substitutions=dict(substitutions or {}),
+        base_iri=http_request.base_url,  # relative IRIs resolve against the endpoint, as for updates
+    )
 
 
 def respond(result: QueryResult) -> Response:

@@ -12,14 +12,17 @@ of at least ``COMPRESS_MIN_SIZE`` bytes, streamed ones included).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from importlib import metadata
 from pathlib import Path
 
 from flask import Flask, Response, current_app, request
 from flask_compress import Compress
+from werkzeug.wrappers import Request
 
 from server.app_engine import get_pool
+from server.engine import Engine
 from server.formats import GRAPH_TYPES, RESULTS_TYPES
 
 # answers that describe the server's state right now, not the build: never cached
@@ -64,14 +67,23 @@ def _etag() -> str | None:
         or current_app.config["ENABLE_UPDATES"]
     ):
         return None
-    # the engine's build identity: the local store's digest directory, or a backend's published release
-    build = hashlib.sha256(get_pool().store_path.encode()).hexdigest()[:12]
-    asked = hashlib.sha256(f"{request.full_path}\n{request.headers.get('Accept', '')}".encode())
-    return f"{build}-{current_app.extensions['dmkg_code_id']}-{asked.hexdigest()[:12]}"
+    return etag_for(get_pool(), current_app, request)
 
 
-def _cache_control() -> str:
-    return CACHE_CONTROL.format(max_age=int(current_app.config["HTTP_CACHE_MAX_AGE_S"]))
+def etag_for(engine: Engine, app: Flask, http_request: Request) -> str:
+    """The tag of a cacheable answer: the engine's build identity (the local store's digest directory,
+    or a backend's published release), the server's code, the URL and the Accept header."""
+    asked = hashlib.sha256(f"{http_request.full_path}\n{http_request.headers.get('Accept', '')}".encode())
+    return f"{_build_id(engine.store_path)}-{app.extensions['dmkg_code_id']}-{asked.hexdigest()[:12]}"
+
+
+@functools.lru_cache(maxsize=16)
+def _build_id(store_path: str) -> str:
+    return hashlib.sha256(store_path.encode()).hexdigest()[:12]
+
+
+def cache_control(app: Flask) -> str:
+    return CACHE_CONTROL.format(max_age=int(app.config["HTTP_CACHE_MAX_AGE_S"]))
 
 
 def _not_modified() -> Response | None:
@@ -80,7 +92,7 @@ def _not_modified() -> Response | None:
         return None
     response = Response(status=304)
     response.set_etag(tag, weak=True)
-    response.headers["Cache-Control"] = _cache_control()
+    response.headers["Cache-Control"] = cache_control(current_app)
     response.headers["Vary"] = "Accept, Accept-Encoding"
     return response
 
@@ -97,7 +109,7 @@ def _tag(response: Response) -> Response:
             response.headers["Cache-Control"] = "no-cache"
         return response
     response.set_etag(tag, weak=True)
-    response.headers["Cache-Control"] = _cache_control()
+    response.headers["Cache-Control"] = cache_control(current_app)
     vary = response.headers.get("Vary", "")
     if "accept" not in [v.strip().lower() for v in vary.split(",")]:
         response.headers["Vary"] = f"{vary}, Accept" if vary else "Accept"

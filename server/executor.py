@@ -50,6 +50,10 @@ _FOLLOW_EVERY_S = 1.0  # how often a request may look whether the store link mov
 # a worker whose resident memory grew this far past its start is replaced after its query: memory
 # returns to the baseline after every spike (the allocator keeps freed memory otherwise)
 _RECYCLE_GROWTH_BYTES = 256 * 1024 * 1024
+# its memory is read (from /proc) after a query that took this long, and after every n-th query
+# anyway: growing by hundreds of MiB takes far longer than a light query, which then skips the read
+_RSS_CHECK_AFTER_S = 0.005
+_RSS_CHECK_EVERY = 64
 
 
 class WorkerPool:
@@ -192,11 +196,15 @@ class WorkerPool:
         self._unreserve(path, generation)
         self._top_up()
 
-    def _give_back(self, worker: WorkerHandle) -> None:
-        """Return a worker to the pool; stop it if the pool was closed or it serves an old generation."""
+    def _give_back(self, worker: WorkerHandle, busy_s: float = 0.0) -> None:
+        """Return a worker to the pool; stop it if the pool was closed or it serves an old generation,
+        or if it grew too far (read after a query of ``busy_s`` seconds, see _RSS_CHECK_AFTER_S)."""
+        worker.queries += 1
         if self._closed or worker.generation != self.generation:
             self._discard(worker, top_up=not self._closed)
-        elif worker.rss() - worker.start_rss > _RECYCLE_GROWTH_BYTES:
+        elif (
+            busy_s >= _RSS_CHECK_AFTER_S or worker.queries % _RSS_CHECK_EVERY == 0
+        ) and worker.rss() - worker.start_rss > _RECYCLE_GROWTH_BYTES:
             log.info("query worker %s grew past its memory baseline; replaced", worker.process.pid)
             self._discard(worker)
         else:
@@ -270,7 +278,7 @@ class WorkerPool:
             raise error from None
         finally:
             if worker is not None:
-                self._give_back(worker)
+                self._give_back(worker, time.monotonic() + timeout_s - deadline)
         if reply[0] == "error" and reply[1] == "memory":
             self._known_slow.add(key)
         return reply_to_result(reply, self._memory_message())

@@ -29,6 +29,7 @@ class WorkerHandle:
     generation: int
     store_path: str
     start_rss: int = 0
+    queries: int = 0
     # one poll object per worker, made once: waiting for a reply is then a single poll(2) call
     # (Connection.poll builds a new selector on every call)
     poller: select.poll = field(default_factory=select.poll)

@@ -34,6 +34,12 @@ class Operation:
         """True if the request itself names the dataset (default-graph-uri / named-graph-uri)."""
         return bool(self.default_graphs or self.named_graphs)
 
+    def dataset(self) -> dict[str, tuple[str, ...]]:
+        """The dataset the request names, as keyword arguments; none: the engine's own default."""
+        if not self.names_dataset:
+            return {}
+        return {"default_graphs": self.default_graphs, "named_graphs": self.named_graphs}
+
 
 def read_operation(request: Request) -> Operation | None:
     """Parse the request; ``None`` means a GET without a query (answer with the service description).
@@ -133,8 +139,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _limit_url() -> None:
-        limit = int(app.config["MAX_URL_LENGTH"])
-        if len(request.query_string) + len(request.path) > limit:
-            raise UriTooLongError(
-                f"The URL is longer than {limit:,} bytes; POST the query as {QUERY_TYPE} instead."
-            )
+        check_url_length(request, int(app.config["MAX_URL_LENGTH"]))
+
+
+def check_url_length(request: Request, limit: int) -> None:
+    if len(request.query_string) + len(request.path) > limit:
+        raise UriTooLongError(f"The URL is longer than {limit:,} bytes; POST the query as {QUERY_TYPE} instead.")

@@ -18,11 +18,7 @@ def endpoint() -> Response:
         return describe.service_description()
     if operation.kind == "update":
         return writes.run_update(operation)
-    if operation.names_dataset:
-        return answer_query(
-            operation.sparql, default_graphs=operation.default_graphs, named_graphs=operation.named_graphs
-        )
-    return answer_query(operation.sparql)
+    return answer_query(operation.sparql, **operation.dataset())
 
 
 @bp.get("/.well-known/void")
