@@ -18,14 +18,14 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from kg import obo_release, ontology_release, search_index
-from kg.hpo_check import check_hpo_ids
+from kg.checks.hpo_check import check_hpo_ids
+from kg.checks.shacl import check_shapes
+from kg.checks.source_checks import consistency, located
+from kg.checks.validate import validate_release_files
 from kg.paths import ONTOLOGY_DIR, RELEASE_FULL, SOURCES_DIR, build_dir, default_store
 from kg.read_sources import SourceError, read_sources
-from kg.shacl import check_shapes
-from kg.source_checks import consistency, located
 from kg.store import load_store, write_nquads
 from kg.transform import TransformErrors, build_dataset
-from kg.validate import validate_release_files
 from kg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, RDF
 from kg.workspace import WorkspaceBusy, workspace
 

@@ -4,7 +4,7 @@ A source document is a folder under kg/sources/: `document.yaml` (the publicatio
 claims) and `references/ref-NN.yaml` (its numbered references, any number of them); the entity
 registry `entities.yaml` is shared by all documents. Unknown fields are rejected (a misspelt key must
 not vanish silently), identifiers are slugs, and cross-references inside one file are checked here;
-references across files are checked by kg.source_checks, and ontology terms by kg.transform.
+references across files are checked by kg.checks.source_checks, and ontology terms by kg.transform.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from rdflib import Literal
 
 from kg import ontology_release
 from kg.build import BuildError, build
+from kg.checks.shacl import check_shapes
 from kg.paths import SOURCES_DIR
 from kg.read_sources import SourceError, read_sources
-from kg.shacl import check_shapes
 from kg.transform import build_dataset
 from kg.vocab import DMKG, DMKGID, HAS_DBXREF
 

@@ -9,9 +9,9 @@ import io
 import pytest
 from click.testing import CliRunner
 
+from cli.main import cli
 from kg import catalogue_docs
 from kg.catalogue import load_catalogue
-from kg.cli import cli
 
 
 def run(built, *args: str):

@@ -12,9 +12,9 @@ import pytest
 from conftest import FIXTURE_DOCUMENT
 from test_cli import run
 
+from kg.checks.source_checks import check, consistency
 from kg.paths import SOURCES_DIR
 from kg.read_sources import read_sources
-from kg.source_checks import check, consistency
 
 ID = "https://w3id.org/dmkg/id/"
 GRAPH = "https://w3id.org/dmkg/graph/"
@@ -280,9 +280,9 @@ def test_new_source_scaffolds_a_document_that_check_walks_through(tmp_path) -> N
     [
         "kg/model.py",
         "kg/read_sources.py",
-        "kg/quotes.py",
+        "kg/checks/quotes.py",
         "kg/transform.py",
-        "kg/source_checks.py",
+        "kg/checks/source_checks.py",
         "kg/case_rdf.py",
     ],
 )

@@ -14,13 +14,13 @@ import phenopackets as pp
 import pytest
 from google.protobuf import json_format
 
+from kg.checks.quotes import normalise
 from kg.exports import validators
 from kg.exports.bundle import export_all
 from kg.exports.kgx import EXTENSION_COLUMNS, export_kgx
 from kg.exports.phenopacket import export_phenopacket
 from kg.exports.sssom import export_sssom, identifier_rows
 from kg.paths import report_text
-from kg.quotes import normalise
 
 DMKG = str(Path(sys.executable).with_name("dmkg"))
 

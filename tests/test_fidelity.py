@@ -11,8 +11,8 @@ import subprocess
 
 import yaml
 
+from kg.checks.source_checks import identifiers_table, verified_identifiers
 from kg.paths import shared_dir
-from kg.source_checks import identifiers_table, verified_identifiers
 from tests.test_cli import DMKG
 
 PREFIXES = """

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.hermit import RDF_TYPE, RDFS_SUBCLASS_OF, reason_file
+from kg.checks.hermit import RDF_TYPE, RDFS_SUBCLASS_OF, reason_file
 
 pytestmark = pytest.mark.java
 

@@ -14,7 +14,7 @@ import pytest
 
 from kg import obo_release, ontology_release
 from kg.build import BuildError, build
-from kg.hpo_check import check_hpo_ids
+from kg.checks.hpo_check import check_hpo_ids
 from kg.paths import RELEASE_JSON, RELEASE_OBO, SOURCES_DIR
 from kg.read_sources import SourceError, read_sources
 from kg.transform import build_dataset

@@ -12,8 +12,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
+from kg.checks.hermit import reason_file, reason_store
 from kg.curie import prefix_map
-from kg.hermit import reason_file, reason_store
 from kg.paths import ONTOLOGY_DIR, RELEASE_FULL, RELEASE_OWL
 from kg.read_sources import read_sources
 from kg.vocab import DCTERMS, DMKG, DMKGID, OIO

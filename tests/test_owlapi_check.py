@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.owlapi_check import FINDING_KINDS, OwlApiResult, owlapi_classpath, run_owlapi_check
+from kg.checks.owlapi_check import FINDING_KINDS, OwlApiResult, owlapi_classpath, run_owlapi_check
 
 pytestmark = pytest.mark.java
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.qc import QC_DIR, check_name, qc_query_files, run_qc_on_file
+from kg.checks.qc import QC_DIR, check_name, qc_query_files, run_qc_on_file
 
 DATA = Path(__file__).parent / "data" / "validate"
 V = "https://w3id.org/dmkg/vocab/"

@@ -32,7 +32,7 @@ def test_test_config_wins(monkeypatch) -> None:
 
 
 def test_dmkg_cli_has_serve() -> None:
-    from kg.cli import cli
+    from cli.main import cli
 
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0

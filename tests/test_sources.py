@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kg.checks.quotes import check_quotes, normalise, quotes_of
+from kg.checks.source_checks import consistency, verified_identifiers
 from kg.paths import SOURCES_DIR, shared_dir
-from kg.quotes import check_quotes, normalise, quotes_of
 from kg.read_sources import SourceError, read_source, read_sources
-from kg.source_checks import consistency, verified_identifiers
 
 
 @pytest.fixture(scope="module")

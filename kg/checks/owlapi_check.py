@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from kg.checks.jvm import QUICK_JVM_FLAGS
 from kg.children import DieWithParent
-from kg.jvm import QUICK_JVM_FLAGS
 from kg.paths import ONTOLOGY_DIR, build_dir
 
 CHECKER_SOURCE = ONTOLOGY_DIR / "checker" / "OntologyCheck.java"

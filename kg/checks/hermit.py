@@ -16,9 +16,9 @@ from pathlib import Path
 import owlready2
 import pyoxigraph as ox
 
+from kg.checks.jvm import quick_jvm_options
+from kg.checks.qc import read_release_file
 from kg.children import bind_owlready2_children
-from kg.jvm import quick_jvm_options
-from kg.qc import read_release_file
 
 OWL_THING = "http://www.w3.org/2002/07/owl#Thing"
 OWL_NOTHING = "http://www.w3.org/2002/07/owl#Nothing"
