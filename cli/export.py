@@ -12,6 +12,7 @@ from rich.table import Table
 
 from cli.common import err, existing_store, open_store, store_option
 from cli.query import GRAPH_FORMATS
+from kg import atomic
 
 
 @click.command()
@@ -40,9 +41,7 @@ def export(fmt: str, graph: str | None, output: Path | None, all_dir: Path | Non
 
     data = ox.serialize(quads, format=rdf_format, prefixes=prefix_map() if fmt != "nquads" else None)
     if output:
-        tmp = output.with_name(output.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(output)
+        atomic.write_bytes(output, data)
     else:
         sys.stdout.buffer.write(data)
 

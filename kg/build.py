@@ -7,7 +7,6 @@ source file or an inconsistent ontology leaves the previous release files and st
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import time
 from collections import Counter
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from kg import obo_release, ontology_release, search_index
+from kg import atomic, obo_release, ontology_release, search_index
 from kg.checks.hpo_check import check_hpo_ids
 from kg.checks.shacl import check_shapes
 from kg.checks.source_checks import consistency, located
@@ -50,9 +49,7 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
 
     def write(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        atomic.write_text(path, json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
 
 
 Progress = Callable[[str], None]
@@ -175,9 +172,7 @@ def _build(sources_dir: Path, store_link: Path, write_release: bool, progress: P
     if write_release:
         for path, data in {**files, **obo_files}.items():
             if not path.exists() or path.read_bytes() != data:
-                tmp_path = path.with_suffix(f"{path.suffix}.{os.getpid()}.tmp")
-                tmp_path.write_bytes(data)
-                os.replace(tmp_path, path)
+                atomic.write_bytes(path, data)
     done("write store")
 
     report.store, report.nquads, report.quads = str(target), str(out / "dmkg.nq"), len(lines)

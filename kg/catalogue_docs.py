@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from kg import atomic
 from kg.catalogue import NamedQuery, load_catalogue
 from kg.paths import QUERIES_DIR
 
@@ -70,7 +71,7 @@ def write(path: Path = README) -> bool:
     text = render(load_catalogue())
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return False
-    path.write_text(text, encoding="utf-8")
+    atomic.write_text(path, text)
     return True
 
 

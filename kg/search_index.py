@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from kg import curie
+from kg import atomic, curie
 
 SUFFIX = ".search.sqlite"
 MAX_QUERY_CHARS = 200
@@ -142,20 +142,13 @@ def _documents(rows: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str
 
 def write_index(rows: Iterable[tuple[str, str, str]], path: Path) -> Path:
     """Write the index of EXTRACT's rows to ``path`` atomically (a reader sees the old or the new file)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        with closing(sqlite3.connect(tmp)) as db, db:
-            db.execute(
-                "CREATE VIRTUAL TABLE entries USING fts5(iri UNINDEXED, kind UNINDEXED, label, "
-                "synonyms, identifiers, text, tokenize = 'porter unicode61 remove_diacritics 2')"
-            )
-            db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)", _documents(rows))
-            db.execute("INSERT INTO entries(entries) VALUES ('optimize')")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic.replacing(path) as tmp, closing(sqlite3.connect(tmp)) as db, db:
+        db.execute(
+            "CREATE VIRTUAL TABLE entries USING fts5(iri UNINDEXED, kind UNINDEXED, label, "
+            "synonyms, identifiers, text, tokenize = 'porter unicode61 remove_diacritics 2')"
+        )
+        db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)", _documents(rows))
+        db.execute("INSERT INTO entries(entries) VALUES ('optimize')")
     return path
 
 

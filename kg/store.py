@@ -16,15 +16,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg import lease
+from kg import atomic, lease
 
 
 def write_nquads(lines: list[str], path: Path) -> Path:
     """Sorted N-Quads: the canonical, byte-for-byte reproducible dump of a build."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(("\n".join(sorted(lines)) + "\n").encode("utf-8"))
-    os.replace(tmp, path)
-    return path
+    return atomic.write_text(path, "\n".join(sorted(lines)) + "\n")
 
 
 MERGE_INTO_DEFAULT_GRAPH = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"

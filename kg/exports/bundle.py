@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg import atomic
 from kg.exports import validators
-from kg.exports.common import write_atomic
 from kg.exports.kgx import EXTENSION_COLUMNS, export_kgx
 from kg.exports.phenopacket import export_phenopacket
 from kg.exports.sssom import export_sssom
@@ -46,7 +46,7 @@ def export_all(store: ox.Store, directory: Path) -> dict:
         shutil.copyfile(release, directory / release.name)
         record(check(directory / release.name), [])
     manifest = {"files": entries, "valid": all(not e["errors"] for e in entries)}
-    write_atomic(directory / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    atomic.write_bytes(directory / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
     return manifest
 
 

@@ -1,9 +1,6 @@
-"""What every exporter shares: SPARQL rows from the built store, CURIEs, atomic writes."""
+"""What every exporter shares: SPARQL rows from the built store, CURIEs."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -41,11 +38,3 @@ def curie(iri: str) -> str:
     """The CURIE of an IRI under the project's prefix map, or the IRI itself when no prefix covers it."""
     return compress_or_none(iri) or iri
 
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write through a temporary file and one rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return path

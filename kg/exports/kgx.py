@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg import atomic
 from kg.exports import biolink
-from kg.exports.common import ExportError, curie, select, write_atomic
+from kg.exports.common import ExportError, curie, select
 
 NODE_COLUMNS = ["id", "category", "name", "description", "xref", "iri"]
 EDGE_COLUMNS = [
@@ -230,6 +231,6 @@ def _tsv(rows: list[dict], columns: list[str]) -> bytes:
 def export_kgx(store: ox.Store, directory: Path, stem: str = "dmkg") -> KgxFiles:
     """Write `<stem>_nodes.tsv` and `<stem>_edges.tsv` (KGX's TSV layout) into DIRECTORY."""
     nodes, edges, left_out = kgx_rows(store)
-    nodes_path = write_atomic(directory / f"{stem}_nodes.tsv", _tsv(nodes, NODE_COLUMNS))
-    edges_path = write_atomic(directory / f"{stem}_edges.tsv", _tsv(edges, EDGE_COLUMNS))
+    nodes_path = atomic.write_bytes(directory / f"{stem}_nodes.tsv", _tsv(nodes, NODE_COLUMNS))
+    edges_path = atomic.write_bytes(directory / f"{stem}_edges.tsv", _tsv(edges, EDGE_COLUMNS))
     return KgxFiles(nodes_path, edges_path, len(nodes), len(edges), left_out)

@@ -21,8 +21,9 @@ import pyoxigraph as ox
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from kg import atomic
 from kg.checks.hpo_check import hpo_release
-from kg.exports.common import ExportError, curie, select, write_atomic
+from kg.exports.common import ExportError, curie, select
 
 HERE = Path(__file__).parent
 EXTERNAL_TERMS = HERE / "external_terms.tsv"
@@ -282,5 +283,5 @@ def build_phenopacket(store: ox.Store) -> PhenopacketExport:
 
 def export_phenopacket(store: ox.Store, path: Path) -> PhenopacketExport:
     export = build_phenopacket(store)
-    write_atomic(path, export.json())
+    atomic.write_bytes(path, export.json())
     return export

