@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli.validate import validate_command
 from kg.checks.validate import (
     ValidationFailed,
     release_files,
     require_valid_release,
     validate_release_files,
 )
-from kg.checks.validate_report import validate_command
 
 pytestmark = pytest.mark.java
 
