@@ -54,8 +54,29 @@ def check_shape(sparql: str, max_depth: int, max_operators: int = DEFAULT_MAX_OP
         raise BadRequestError(problem)
 
 
+# every operator token contains one of these characters
+_OPERATOR_CHARS = "&|!=<>+-*/^?"
+
+
+def _within_bounds(sparql: str, max_depth: int, max_operators: int) -> bool:
+    """An upper bound on depth and size from character counts, at C speed: no deeper than the number
+    of opening brackets, no more operators and keywords than operator characters plus keyword
+    substrings. Only for ASCII texts (``.upper()`` maps a few other letters onto keywords); any
+    text over a bound is tokenised."""
+    if not sparql.isascii() or sum(map(sparql.count, "({[")) > max_depth:
+        return False
+    upper = sparql.upper()
+    return sum(map(sparql.count, _OPERATOR_CHARS)) + sum(map(upper.count, _TREE_KEYWORDS)) <= max_operators
+
+
 @functools.lru_cache(maxsize=1024)
 def _shape_problem(sparql: str, max_depth: int, max_operators: int) -> str | None:
+    if _within_bounds(sparql, max_depth, max_operators):
+        return None
+    return _tokenised_problem(sparql, max_depth, max_operators)
+
+
+def _tokenised_problem(sparql: str, max_depth: int, max_operators: int) -> str | None:
     depth = operators = 0
     for token in tokens(sparql):
         if token.kind == "open":
