@@ -5,10 +5,11 @@ around it, and waitress's own share (HTTP parsing and socket I/O in Python, unde
 largest part. Measured side by side (point lookup, 8 clients, unique requests, 10^4 quads): dmkg under
 granian answered 1.8-1.9x the requests/s of dmkg under waitress, and a constant Flask view 1.6-2.0x.
 Nothing of the safety model moves: the app, its guard and limits, and the one worker pool (query
-processes, hard time limit, replacement) are the same; granian runs one web process (so the pool and
-its limits stay global) with ``threads`` blocking threads, and its tokio reactor holds idle and slow
-connections without a thread each. The settings reach the web process as ``DMKG_*`` variables
-(JSON), which ``create_app`` reads. ``--front waitress`` keeps the pure-Python server.
+processes, hard time limit, replacement) are the same; granian runs one web process by default (so the
+pool and its limits stay global; ``--web-processes`` runs more, each with its own pool) with ``threads``
+blocking threads, and its tokio reactor holds idle and slow connections without a thread each. The
+settings reach the web process as ``DMKG_*`` variables (JSON), which ``create_app`` reads. ``--front
+waitress`` keeps the pure-Python server.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def check_port(host: str, port: int) -> None:
         except OSError as error:
             if error.errno == errno.EADDRINUSE:  # the same words as server/front.py's waitress front
                 raise click.ClickException(
-                    f"port {port} on {host} is already in use (another dmkg serve?); choose another with --port"
+                    f"port {port} on {host} is already in use (another dmkg serve?); "
+                    "choose another with --port"
                 ) from None
             raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
@@ -65,7 +67,9 @@ def check_store(store: Path) -> None:
         raise click.ClickException(f"cannot open the store at {store}: {error}") from None
 
 
-def serve_granian(settings: dict[str, object], host: str, port: int, threads: int, max_url: int) -> None:
+def serve_granian(
+    settings: dict[str, object], host: str, port: int, threads: int, max_url: int, processes: int = 1
+) -> None:
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
     from granian.server import Server
@@ -78,7 +82,7 @@ def serve_granian(settings: dict[str, object], host: str, port: int, threads: in
         address=host,
         port=port,
         interface=Interfaces.WSGI,
-        workers=1,
+        workers=processes,
         blocking_threads=threads,
         websockets=False,
         backpressure=MAX_CONNECTIONS,

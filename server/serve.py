@@ -1,10 +1,11 @@
 """``dmkg serve``: run the endpoint under granian (default, server/granian_front.py) or waitress.
 
-Either way one web process holds the one worker pool (the query processes), so limits, replacement
-and counts are global; the app's threads only wait on pipes while the work happens in the query
-workers. granian is the default because it does the HTTP work in Rust (see server/README.md, "Why
-granian"); waitress sits behind server/front.py's connection handling. Options override ``DMKG_*`` environment
-variables, which override the defaults in server/config.py.
+By default one web process holds the one worker pool (the query processes), so limits, replacement and
+counts are global; the app's threads only wait on pipes while the work happens in the query workers.
+``--web-processes N`` runs N granian web processes, each with a pool of its share of the workers (limits
+then hold per pool; see _workers_per_process). granian is the default because it does the HTTP work in
+Rust (see server/README.md, "Why granian"); waitress sits behind server/front.py's connection handling.
+Options override ``DMKG_*`` environment variables, which override the defaults in server/config.py.
 """
 
 from __future__ import annotations
@@ -36,14 +37,27 @@ import click
     "--workers", "query_workers", type=int, default=None, help="Query worker processes [CPUs, >=2]."
 )
 @click.option(
-    "--memory-mb", "query_memory_mb", type=float, default=None,
+    "--memory-mb",
+    "query_memory_mb",
+    type=float,
+    default=None,
     help="Memory a query may take in its worker, MiB (0: none) [1024].",
 )
 @click.option(
-    "--queue-wait", "query_queue_wait_s", type=float, default=None,
+    "--queue-wait",
+    "query_queue_wait_s",
+    type=float,
+    default=None,
     help="How long a request may wait for a free worker, seconds [30].",
 )
-@click.option("--threads", type=int, default=None, help="HTTP threads [max(8, 2 x workers)].")
+@click.option(
+    "--web-processes",
+    type=int,
+    default=1,
+    show_default=True,
+    help="granian web processes; the query workers are shared out among them (at least 2 each).",
+)
+@click.option("--threads", type=int, default=None, help="HTTP threads per web process [max(8, 2 x workers)].")
 @click.option(
     "--front",
     type=click.Choice(["granian", "waitress"]),
@@ -103,6 +117,7 @@ def serve(
     query_workers: int | None,
     query_memory_mb: float | None,
     query_queue_wait_s: float | None,
+    web_processes: int,
     threads: int | None,
     front: str,
     max_result_bytes: int | None,
@@ -163,16 +178,20 @@ def serve(
         check_port(host, port)
         check_store(store)
         workers = int(app.config["QUERY_WORKERS"])
-        threads = threads or max(8, 2 * workers)
+        per_process = _workers_per_process(workers, web_processes, bool(app.config["ENABLE_UPDATES"]))
+        threads = threads or max(8, 2 * per_process)
+        shared = f", {web_processes} web processes" if web_processes > 1 else ""
         click.echo(
-            f"dmkg: serving {store} ({_mode(app)}, {workers} query workers, "
+            f"dmkg: serving {store} ({_mode(app)}, {workers} query workers{shared}, "
             f"{app.config['QUERY_TIMEOUT_S']:g} s limit, granian) "
             f"at http://{host}:{port}/  — SPARQL endpoint http://{host}:{port}/sparql",
             err=True,
         )
-        settings = {k: v for k, v in overrides.items() if v is not None}
-        serve_granian(settings, host, port, threads, int(app.config["MAX_URL_LENGTH"]))
+        settings = {k: v for k, v in overrides.items() if v is not None} | {"QUERY_WORKERS": per_process}
+        serve_granian(settings, host, port, threads, int(app.config["MAX_URL_LENGTH"]), web_processes)
         return
+    if web_processes != 1:
+        raise click.UsageError("--web-processes needs the default front (granian) and the local store.")
     try:  # bind first: a port in use is a one-line error before any worker starts
         server = make_server(
             app,
@@ -206,6 +225,22 @@ def serve(
         server.run()
     finally:
         server.close()
+
+
+def _workers_per_process(workers: int, web_processes: int, updates: bool) -> int:
+    """Each web process holds a pool of its own, whose limits hold per pool: queries known to be slow
+    may take all but one of its workers, so each needs two; an update stops every worker of the one
+    pool it runs in, so a writable store has exactly one."""
+    if web_processes < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--web-processes")
+    if web_processes > 1 and updates:
+        raise click.UsageError("--enable-updates needs --web-processes 1 (an update must stop every reader).")
+    if workers // web_processes < 2:
+        raise click.UsageError(
+            f"--web-processes {web_processes} needs --workers {2 * web_processes} or more: each web "
+            "process holds its own pool of at least 2 query workers."
+        )
+    return workers // web_processes
 
 
 def _mode(app) -> str:
