@@ -23,7 +23,10 @@ DEFAULTS: dict[str, object] = {
     # a query past it is stopped with 503; 0: no limit
     "QUERY_MEMORY_MB": 1024,
     # long-lived worker processes holding Store.read_only(STORE_PATH); a timed-out one is killed and replaced
+    # (per web process: `dmkg serve` shares its --workers out among its web processes)
     "QUERY_WORKERS": max(2, os.cpu_count() or 2),
+    # how many web processes `dmkg serve` runs, each with its own pool (set by serve; shown by /health)
+    "WEB_PROCESSES": 1,
     # a result larger than this is refused with 413 (never silently truncated)
     "MAX_RESULT_BYTES": 64 * 1024 * 1024,
     # request body limit (Flask answers 413) and URL limit (we answer 414)

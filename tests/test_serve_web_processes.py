@@ -4,6 +4,7 @@ workers it was given, every limit still on. A real server on loopback; every loo
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -11,8 +12,11 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from server_fixtures import *  # noqa: F403
 from server_fixtures import REPO, TINY_TRIPLES, start_server, stop_server
+
+from server.serve import _processes_and_workers
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
@@ -76,9 +80,37 @@ def test_two_web_processes_share_out_the_workers_and_keep_the_time_limit(tiny_st
 
 
 def test_too_few_workers_for_the_web_processes_is_one_clear_error(tiny_store) -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "server", "--store", str(tiny_store), "--web-processes", "2", "--workers", "3"],
-        cwd=REPO, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    command = [sys.executable, "-m", "server", "--store", str(tiny_store), "--web-processes", "2"]
+    run = subprocess.run([*command, "--workers", "3"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert run.returncode == 2
     assert "--web-processes 2 needs --workers 4 or more" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_defaults_one_web_process_per_cpu_with_two_workers_each(tiny_store, tmp_path) -> None:
+    expected = max(1, min(os.cpu_count() or 1, 4))
+    server = start_server(tiny_store, tmp_path / "serve.log")
+    try:
+        health = json.loads(server.get("/health").body)
+        assert health["web_processes"] == expected and health["workers"] == 2
+        deadline = time.monotonic() + 30
+        while len(_processes(server.process.pid)[1]) < 2 * expected and time.monotonic() < deadline:
+            time.sleep(0.2)
+        web, workers = _processes(server.process.pid)
+        assert (len(web), len(workers)) == (expected, 2 * expected)
+    finally:
+        stop_server(server)
+
+
+@pytest.mark.parametrize(
+    ("asked", "workers", "updates", "chosen"),
+    [
+        (None, None, False, (max(1, min(os.cpu_count() or 1, 4)), 2 * max(1, min(os.cpu_count() or 1, 4)))),
+        (None, 2, False, (1, 2)),  # two workers given: one pool of two
+        (None, 1, False, (1, 1)),
+        (None, None, True, (1, 2)),  # updates stop every reader of the one pool first
+        (3, None, False, (3, 6)),
+        (2, 4, False, (2, 4)),
+    ],
+)
+def test_how_processes_and_workers_are_chosen(asked, workers, updates, chosen) -> None:
+    assert _processes_and_workers(asked, workers, updates) == chosen
