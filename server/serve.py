@@ -11,7 +11,6 @@ server/config.py.
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import sys
@@ -143,6 +142,7 @@ def serve(
 ) -> None:
     """Serve a pyoxigraph store: SPARQL 1.1 endpoint, query UI, linked-data pages (read-only by default)."""
     from server import create_app
+    from server.accesslog import configure_logging
     from server.app_engine import get_pool
     from server.errors import EndpointError
     from server.front import PortInUseError, make_server
@@ -163,7 +163,7 @@ def serve(
         **_backend_settings(backends, backend_timeout_param, backend_auth, backend_user, backend_secret_file),
     }
     app = create_app({k: v for k, v in overrides.items() if v is not None})
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging()
     store = Path(str(app.config["STORE_PATH"]))
     if app.config["BACKENDS"]:
         if app.config["ENABLE_UPDATES"]:

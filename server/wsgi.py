@@ -2,16 +2,16 @@
 (``gunicorn server.wsgi:app``). Settings come from ``DMKG_*`` variables; the query workers start at
 import, so the first request does not wait for them."""
 
-import logging
 from multiprocessing import util
 
 from server import create_app
+from server.accesslog import configure_logging
 from server.app_engine import get_pool
 from server.granian_front import die_with_serve
 
 die_with_serve()
 app = create_app()
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+configure_logging()
 with app.app_context():
     pool = get_pool()
 # granian's web worker is a multiprocessing child, which ends without running atexit handlers: stop
