@@ -348,7 +348,7 @@ def dmkg_server_command(store: Path, port: int, workers: int | None = None) -> l
 # `dmkg serve` variants measured beside its defaults on the 8 shapes at c=8: name -> extra options
 VARIANTS = {
     "dmkg-waitress": ["--front", "waitress"],  # the previous front end, for the record
-    "dmkg-web2": ["--web-processes", "2", "--workers", "4"],  # two web processes, two workers each
+    "dmkg-web1": ["--web-processes", "1", "--workers", "2"],  # the previous default: one web process
 }
 
 
@@ -356,7 +356,7 @@ def dmkg_server(store: Path, work: Path, workers: int | None = None, variant: st
                 ) -> contextlib.AbstractContextManager[Server] | None:
     """`dmkg serve` with its defaults, or one of VARIANTS (by name)."""
     port = free_port()
-    cmd = dmkg_server_command(store, port, None if variant == "dmkg-web2" else workers)
+    cmd = dmkg_server_command(store, port, None if variant == "dmkg-web1" else workers)
     if cmd is None:
         return None
     name = variant or "dmkg"

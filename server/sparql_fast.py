@@ -14,7 +14,6 @@ tests/test_sparql_fast_path.py compares both paths, header by header.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterable
 
@@ -27,10 +26,7 @@ from server.answer import asked_query, respond
 from server.caching import cache_control, etag_for
 from server.cors import wildcard_headers
 from server.engine import QueryResult
-from server.errors import EndpointError
 from server.protocol import QUERY_TYPE, check_url_length, read_operation
-
-log = logging.getLogger("dmkg.server")
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -57,9 +53,7 @@ class FastSparql:
                 return self.wsgi_app(environ, start_response)
             asked = asked_query(request, operation.sparql, **operation.dataset())
             result = query_service.run(engine, query_service.Limits.from_config(config), asked)
-        except EndpointError as error:
-            return self._through_flask(environ, start_response, started, error=error)
-        except Exception as error:  # noqa: BLE001 - Flask's handler logs it and answers 500
+        except Exception as error:  # noqa: BLE001 - Flask's registered handlers answer (EndpointError: its status)
             return self._through_flask(environ, start_response, started, error=error)
         if result.path is not None or (
             len(result.body) >= int(config["COMPRESS_MIN_SIZE"]) and _asks_compression(environ)
