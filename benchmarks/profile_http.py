@@ -35,8 +35,9 @@ BLOCKED = re.compile(r"^(_Worker\.wait_reply|Condition\.wait|_PollLikeSelector\.
 COMPONENTS = [
     ("waitress (HTTP parsing, channels, socket I/O)", r"\(waitress/"),
     ("granian's WSGI glue (Python side; its Rust HTTP work is native, not sampled)", r"\(granian/"),
+    ("the lean /sparql path (server/sparql_fast.py), whole", r"FastSparql\.__call__"),
     ("Flask/Werkzeug request handling (whole view dispatch)", r"Flask\.wsgi_app"),
-    ("  the /sparql view (answer_query)", r"answer_query \(server/sparql\.py"),
+    ("  the query service (server/query_service.py: guard, negotiation, engine)", r"\(server/query_service\.py"),
     ("    guard (server/guard.py)", r"\(server/guard\.py"),
     ("    WorkerPool.run (pickle, pipe write/read, unpickle)", r"WorkerPool\.run "),
     ("      pickling + writing the task", r"WorkerPool\._send |_ConnectionBase\.send_bytes"),
