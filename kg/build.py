@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from kg import atomic, obo_release, ontology_release, search_index
@@ -55,18 +56,21 @@ class BuildReport:
 Progress = Callable[[str], None]
 
 
-def _nquad_lines(graph: Graph, name: URIRef) -> list[str]:
-    triples = ontology_release.canonical_ntriples(graph).decode("utf-8").splitlines()
-    return [f"{line[:-2]} <{name}> ." for line in triples]
+def _quads(graph: Graph, name: URIRef) -> list[ox.Quad]:
+    """The graph's triples in the named graph `name`, blank nodes labelled canonically (rdflib) so the
+    same graph always gives the same quads."""
+    graph_name = ox.NamedNode(str(name))
+    triples = ox.parse(ontology_release.canonical_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
+    return [ox.Quad(t.subject, t.predicate, t.object, graph_name) for t in triples]
 
 
-def _default_graph_lines(named: list[str]) -> list[str]:
+def _default_graph(named: list[ox.Quad]) -> set[ox.Quad]:
     """The default graph: every triple of the named graphs once (a SPARQL default graph is a set).
 
     A query without GRAPH then sees each fact once however many sources state it, on any engine and
     without a union-default-graph setting; GRAPH ?g still finds the sources that state it.
     """
-    return sorted({line.rsplit(" <", 1)[0] + " ." for line in named})
+    return {ox.Quad(q.subject, q.predicate, q.object) for q in named}
 
 
 def build(
@@ -160,22 +164,22 @@ def _build(sources_dir: Path, store_link: Path, write_release: bool, progress: P
     done("validate releases (OWL API, OWL 2 DL, HermiT, QC)")
 
     step("write store")
-    lines = _nquad_lines(release, ONTOLOGY_GRAPH) + _nquad_lines(inferred, INFERRED_GRAPH)
+    quads = _quads(release, ONTOLOGY_GRAPH) + _quads(inferred, INFERRED_GRAPH)
     for graph in dataset.graphs():
         if len(graph):
-            lines += _nquad_lines(graph, graph.identifier)
-    graph_sizes = Counter(line.rsplit("<", 1)[1][:-3] for line in lines)
-    lines += _default_graph_lines(lines)
+            quads += _quads(graph, graph.identifier)
+    graph_sizes = Counter(q.graph_name.value for q in quads)
+    quads += _default_graph(quads)
     out = build_dir()
-    out.mkdir(parents=True, exist_ok=True)
-    target = load_store(write_nquads(lines, out / "dmkg.nq"), store_link, sidecar=search_index.build_for_store)
+    nquads = write_nquads(quads, out / "dmkg.nq")
+    target = load_store(nquads, store_link, sidecar=search_index.build_for_store)
     if write_release:
         for path, data in {**files, **obo_files}.items():
             if not path.exists() or path.read_bytes() != data:
                 atomic.write_bytes(path, data)
     done("write store")
 
-    report.store, report.nquads, report.quads = str(target), str(out / "dmkg.nq"), len(lines)
+    report.store, report.nquads, report.quads = str(target), str(nquads), len(quads)
     report.graphs = dict(sorted(graph_sizes.items()))
     types = Counter(str(o) for s, o in full.subject_objects(RDF.type)) + \
         Counter(str(o) for s, o in inferred.subject_objects(RDF.type))

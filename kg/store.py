@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,9 +19,11 @@ import pyoxigraph as ox
 from kg import atomic, lease
 
 
-def write_nquads(lines: list[str], path: Path) -> Path:
-    """Sorted N-Quads: the canonical, byte-for-byte reproducible dump of a build."""
-    return atomic.write_text(path, "\n".join(sorted(lines)) + "\n")
+def write_nquads(quads: Iterable[ox.Quad], path: Path) -> Path:
+    """N-Quads by pyoxigraph's serializer, sorted: the byte-for-byte reproducible dump of a build."""
+    with atomic.replacing(path) as tmp:
+        ox.serialize(sorted(quads, key=str), output=str(tmp), format=ox.RdfFormat.N_QUADS)
+    return path
 
 
 MERGE_INTO_DEFAULT_GRAPH = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"

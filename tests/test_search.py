@@ -11,10 +11,11 @@ import sys
 import urllib.parse
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from server_fixtures import REPO, start_server, stop_server
 
-from kg.search_index import MAX_QUERY_CHARS, build_for_store, SearchError, index_path, search
+from kg.search_index import MAX_QUERY_CHARS, SearchError, build_for_store, index_path, search
 from kg.store import load_store, write_nquads
 
 ID = "https://w3id.org/dmkg/id/"
@@ -171,13 +172,9 @@ def test_the_index_is_swapped_with_the_store_and_old_ones_pruned(tmp_path: Path)
     link = tmp_path / "store"
     written = []
     for n in range(3):
-        dump = write_nquads(
-            [
-                f"<https://w3id.org/dmkg/id/x{n}> <http://www.w3.org/2000/01/rdf-schema#label> "
-                f'"word{n}" .'
-            ],
-            tmp_path / f"d{n}.nq",
-        )
+        label = ox.Quad(ox.NamedNode(f"https://w3id.org/dmkg/id/x{n}"),
+                        ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal(f"word{n}"))
+        dump = write_nquads([label], tmp_path / f"d{n}.nq")
         written.append(load_store(dump, link, sidecar=build_for_store))
         assert [h.iri for h in search(index_path(link), f"word{n}")] == [f"https://w3id.org/dmkg/id/x{n}"]
     sidecars = sorted(p.name for p in (tmp_path / "stores").glob("*.search.sqlite"))
