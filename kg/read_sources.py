@@ -10,6 +10,7 @@ Layout: `entities.yaml` (the shared entity registry) and one folder per source d
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,6 +116,20 @@ def line_of(node: yaml.Node | None, loc: tuple) -> int | None:
             break
         node, line = child, child.start_mark.line + 1
     return line
+
+
+def scalars(tree: yaml.Node | None) -> Iterator[tuple[tuple, yaml.ScalarNode]]:
+    """Every scalar value of a composed YAML tree with its field path (mapping keys, list indexes), so
+    a check can read the already parsed file and still name the line and field of what it finds."""
+    todo: list[tuple[tuple, yaml.Node]] = [((), tree)] if tree is not None else []
+    while todo:
+        loc, node = todo.pop()
+        if isinstance(node, yaml.ScalarNode):
+            yield loc, node
+        elif isinstance(node, yaml.SequenceNode):
+            todo += [((*loc, i), child) for i, child in enumerate(node.value)]
+        elif isinstance(node, yaml.MappingNode):
+            todo += [((*loc, key.value), value) for key, value in node.value]
 
 
 def _parse(path: Path) -> tuple[yaml.Node, object]:

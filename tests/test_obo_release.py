@@ -82,7 +82,7 @@ def test_obo_text_escapes_what_obo_would_misread(release):
 
 
 def test_the_sources_hpo_ids_are_current_and_labelled_as_recorded():
-    assert check_hpo_ids() == []
+    assert check_hpo_ids(read_sources()) == []
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,7 @@ def test_a_wrong_hpo_id_stops_the_build_with_file_and_line(tmp_path, monkeypatch
     xref = f"xrefs: [{old}]"
     line = text[: text.index(xref)].count("\n") + 1
     entities.write_text(text.replace(xref, f"xrefs: [{new}]", 1), encoding="utf-8")
-    (problem,) = check_hpo_ids(sources)
+    (problem,) = check_hpo_ids(read_sources(sources))
     assert (problem.path, problem.line, problem.curie) == (entities, line, new) and reason in problem.reason
     # the build stops at that file and line (the source check, which wants a verified identifiers.tsv
     # row, or the HPO check, whichever sees it first); nothing is written
@@ -124,6 +124,6 @@ def test_a_mislabelled_hpo_id_names_the_recorded_label(tmp_path):
         text.replace("\tHP:0100539\tPeriorbital edema\t", "\tHP:0100539\tPeriorbital oedema of the lid\t"),
         encoding="utf-8",
     )
-    (problem,) = check_hpo_ids(sources, table=table)
+    (problem,) = check_hpo_ids(read_sources(sources), table=table)
     assert problem.curie == "HP:0100539" and "'Periorbital edema'" in problem.reason
     assert "records 'Periorbital oedema of the lid'" in problem.reason

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from kg.checks.quotes import check_quotes, normalise, quotes_of
-from kg.checks.source_checks import consistency, verified_identifiers
+from kg.checks.identifiers import verified_identifiers
+from kg.checks.source_checks import consistency
 from kg.paths import SOURCES_DIR, shared_dir
 from kg.read_sources import SourceError, read_source, read_sources
 

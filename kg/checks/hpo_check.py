@@ -9,15 +9,14 @@ also loads gene and disease annotations (about 20 s).
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from kg.paths import EDIT_ONTOLOGY, SOURCES_DIR, shared_dir
+from kg.checks.identifiers import identifier_rows, identifiers_table
+from kg.paths import EDIT_ONTOLOGY
+from kg.read_sources import Problem, SourceFile, Sources, scalars
 
 HPO_ID = re.compile(r"\bHP:\d{7}\b")
 
@@ -26,11 +25,15 @@ HPO_ID = re.compile(r"\bHP:\d{7}\b")
 class HpoProblem:
     path: Path
     line: int
+    field: str | None  # the YAML field path; None in the edit file (Turtle)
     curie: str
     reason: str
 
+    def as_problem(self) -> Problem:
+        return Problem(self.path, self.line, self.field, f"{self.curie}: {self.reason}")
+
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.curie}: {self.reason}"
+        return str(self.as_problem())
 
 
 @dataclass(frozen=True)
@@ -58,14 +61,12 @@ def hpo_release() -> HpoRelease:
 
 def recorded_hpo_labels(table: Path | None = None) -> dict[str, tuple[int, list[str]]]:
     """HPO id -> (row number, labels) from identifiers.tsv; 'A / B' records two accepted labels."""
-    table = table or shared_dir() / "sources" / "identifiers.tsv"
+    table = table or identifiers_table()
     if not table.exists():
         return {}
-    with table.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
     return {
         row["id"]: (n, [x.strip() for x in row["label_in_source"].split(" / ")])
-        for n, row in enumerate(rows, start=2)
+        for n, row in enumerate(identifier_rows(table), start=2)
         if row["namespace"] == "HPO" and HPO_ID.fullmatch(row["id"])
     }
 
@@ -91,33 +92,32 @@ def _problem(curie: str, release: HpoRelease, recorded: dict, need_label: bool) 
     return None
 
 
-def _scalars(path: Path) -> list[tuple[int, str, bool]]:
-    """(line, HPO id, whether the id is the whole value) for every HPO id in a source file.
+def _mentions(file: SourceFile) -> list[tuple[int, str | None, str, bool]]:
+    """(line, field, HPO id, whether the id is the whole value) for every HPO id in a source file,
+    read from the tree the sources were parsed into.
 
     A whole value (an xref or match) is an identifier the graph uses; an id inside prose (a mapping
-    justification naming the terms it rejected) is only a mention. YAML is read as a node tree so each
-    value keeps its line; the edit file is read line by line.
+    justification naming the terms it rejected) is only a mention.
     """
-    text = path.read_text(encoding="utf-8")
-    if path.suffix != ".yaml":
-        return [(n, c, False) for n, line in enumerate(text.splitlines(), start=1)
-                if not line.lstrip().startswith("#") for c in HPO_ID.findall(line)]
-    found, todo = [], [yaml.compose(text)]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, yaml.ScalarNode):
-            whole = HPO_ID.fullmatch(node.value.strip()) is not None
-            found += [(node.start_mark.line + 1, c, whole) for c in HPO_ID.findall(node.value)]
-        elif isinstance(node, yaml.SequenceNode):
-            todo += node.value
-        elif isinstance(node, yaml.MappingNode):
-            todo += [v for pair in node.value for v in pair]
+    found = []
+    for loc, node in scalars(file.tree):
+        whole = HPO_ID.fullmatch(node.value.strip()) is not None
+        field = ".".join(map(str, loc))
+        found += [(node.start_mark.line + 1, field, c, whole) for c in HPO_ID.findall(node.value)]
     return sorted(found)
 
 
-def check_hpo_ids(sources_dir: Path = SOURCES_DIR, edit: Path = EDIT_ONTOLOGY,
-                  table: Path | None = None) -> list[HpoProblem]:
-    """Problems with the HPO ids of the source files (every YAML under the sources and the edit file).
+def _edit_mentions(edit: Path) -> list[tuple[int, str | None, str, bool]]:
+    """The HPO ids of the edit file (Turtle), line by line, comments left out."""
+    lines = edit.read_text(encoding="utf-8").splitlines()
+    return [(n, None, c, False) for n, line in enumerate(lines, start=1)
+            if not line.lstrip().startswith("#") for c in HPO_ID.findall(line)]
+
+
+def check_hpo_ids(
+    sources: Sources, edit: Path = EDIT_ONTOLOGY, table: Path | None = None
+) -> list[HpoProblem]:
+    """Problems with the HPO ids of the source files (every file of `sources` and the edit file).
 
     An HPO id that is a source value (an xref or a match) must also carry the label identifiers.tsv
     records for it (when that table is present); an id mentioned in prose or in the edit file's
@@ -126,9 +126,10 @@ def check_hpo_ids(sources_dir: Path = SOURCES_DIR, edit: Path = EDIT_ONTOLOGY,
     release = hpo_release()
     recorded = recorded_hpo_labels(table)
     problems = []
-    for path in [*sorted(sources_dir.rglob("*.yaml")), edit]:
-        for number, curie, whole in _scalars(path):
+    found = [(file.path, _mentions(file)) for file in sources.files] + [(edit, _edit_mentions(edit))]
+    for path, mentions in found:
+        for number, field, curie, whole in mentions:
             reason = _problem(curie, release, recorded, need_label=bool(recorded) and whole)
             if reason:
-                problems.append(HpoProblem(path, number, curie, reason))
+                problems.append(HpoProblem(path, number, field, curie, reason))
     return problems

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from kg.model import DocumentSource, Source
 from kg.paths import resolve_text
@@ -56,7 +57,10 @@ def quotes_of(source: Source) -> list[Quote]:
     return found
 
 
-def check_file(file: SourceFile) -> QuoteReport:
+def check_file(file: SourceFile, read: dict[Path, str] | None = None) -> QuoteReport:
+    """The quotes of one file against its texts; `read` holds the texts other files already read
+    (normalised), so a text many files quote from, like the shared references, is read once."""
+    read = {} if read is None else read
     report = QuoteReport()
     quotes = quotes_of(file.source)
     if not quotes:
@@ -73,7 +77,10 @@ def check_file(file: SourceFile) -> QuoteReport:
             f"{display(file.path)}:{file.line(q.loc)}: {'.'.join(map(str, q.loc))}: {why}" for q in quotes
         ]
         return report
-    corpus = " ".join(normalise(p.read_text(encoding="utf-8")) for p in texts)
+    for p in texts:
+        if p not in read:
+            read[p] = normalise(p.read_text(encoding="utf-8"))
+    corpus = " ".join(read[p] for p in texts)
     for quote in quotes:
         where = ".".join(map(str, quote.loc))
         if normalise(quote.text) in corpus:
@@ -98,8 +105,9 @@ def check_file(file: SourceFile) -> QuoteReport:
 def check_quotes(sources: Sources) -> QuoteReport:
     """Every quote of every source file against its text."""
     total = QuoteReport()
+    read: dict[Path, str] = {}
     for file in sources.files:
-        report = check_file(file)
+        report = check_file(file, read)
         total.checked += report.checked
         total.problems += report.problems
         total.unchecked += report.unchecked

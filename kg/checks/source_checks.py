@@ -3,27 +3,34 @@
 What one file cannot know: that two documents would mint the same IRI, that a claim cites a reference
 its document does not list, that two claims say the same, that a case has no outcome, that an
 identifier is not a verified row of ../shared/sources/identifiers.tsv, that a name is not an entity
-or an ontology term, and that a quote is not in its text.
+or an ontology term, and that a quote is not in its text. `dmkg check` adds the offline HPO check
+(kg/checks/hpo_check.py), which the build runs as a step of its own.
 """
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from rdflib import Graph
 
+from kg.checks.hpo_check import check_hpo_ids
+from kg.checks.identifiers import identifiers_table, verified_identifiers
 from kg.checks.quotes import check_quotes
 from kg.model import DocumentSource, EntitiesSource
-from kg.paths import SOURCES_DIR, shared_dir
-from kg.read_sources import DOCUMENT_FILE, ENTITIES_FILE, Problem, SourceFile, Sources, display, load_sources
+from kg.paths import SOURCES_DIR
+from kg.read_sources import (
+    DOCUMENT_FILE,
+    ENTITIES_FILE,
+    Problem,
+    SourceFile,
+    Sources,
+    display,
+    load_sources,
+    scalars,
+)
 from kg.transform import TransformErrors, build_dataset
-
-# identifiers.tsv names a namespace; the sources write the CURIE prefix of the prefix map
-TSV_PREFIX = {"DrugBank": "DRUGBANK", "ChEMBL": "CHEMBL.COMPOUND", "UniProt": "UniProtKB"}
 
 
 @dataclass
@@ -31,27 +38,6 @@ class CheckResult:
     problems: list[Problem] = field(default_factory=list)
     unchecked: list[str] = field(default_factory=list)  # what could not be checked, and why
     quotes_checked: int = 0
-
-
-def identifiers_table() -> Path:
-    return shared_dir() / "sources" / "identifiers.tsv"
-
-
-def verified_identifiers(table: Path) -> set[str]:
-    """The CURIEs identifiers.tsv marks as verified, written as the sources write them."""
-    with table.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    found = set()
-    for row in rows:
-        if row["verified"] != "yes":
-            continue
-        ident, namespace = row["id"], row["namespace"]
-        if namespace.startswith("ATC") and ":" not in ident:
-            ident = f"ATC:{ident}"
-        elif namespace in TSV_PREFIX:
-            ident = f"{TSV_PREFIX[namespace]}:{ident}"
-        found.add(ident)
-    return found
 
 
 def cross_file_problems(sources: Sources) -> list[Problem]:
@@ -259,18 +245,13 @@ def consistency(sources: Sources) -> CheckResult:
 
 def todo_problems(sources: Sources) -> list[Problem]:
     """Values a scaffolded file still leaves to fill in (they start with TODO)."""
-    problems = []
-    todo = [(file, file.tree) for file in sources.files]
-    while todo:
-        file, node = todo.pop()
-        if isinstance(node, yaml.ScalarNode) and str(node.value).startswith("TODO"):
-            problems.append(
-                Problem(file.path, node.start_mark.line + 1, None, f"not filled in: {node.value!r}")
-            )
-        elif isinstance(node, yaml.SequenceNode):
-            todo += [(file, child) for child in node.value]
-        elif isinstance(node, yaml.MappingNode):
-            todo += [(file, value) for _, value in node.value]
+    problems = [
+        Problem(file.path, node.start_mark.line + 1, ".".join(map(str, loc)) or None,
+                f"not filled in: {node.value!r}")
+        for file in sources.files
+        for loc, node in scalars(file.tree)
+        if str(node.value).startswith("TODO")
+    ]
     return sorted(problems, key=lambda p: (str(p.path), p.line or 0))
 
 
@@ -307,4 +288,5 @@ def check(path: Path = SOURCES_DIR) -> CheckResult:
         return CheckResult(problems=problems)
     result = consistency(sources)
     result.problems += transform_problems(sources, ontology_release.read_edit()) + todo_problems(sources)
+    result.problems += [p.as_problem() for p in check_hpo_ids(sources)]
     return result
