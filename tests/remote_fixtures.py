@@ -19,9 +19,12 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from server_fixtures import free_port, http
+from server_fixtures import free_port, http, start_serve
 
 START_TIMEOUT_S = 60
+# the limits of every dmkg serve in the backend tests, local or in front of engines, so answers compare
+TIME_LIMIT_S = 3.0
+SIZE_LIMIT = 200_000
 
 
 @dataclass
@@ -264,30 +267,9 @@ class FaultProxy:
 
 def start_front_end(backends: list[str], log_path: Path, *args: str, env: dict[str, str] | None = None):
     """``dmkg serve --backend …`` (as ``python -m server``) on loopback, over the real catalogue."""
-    import os
-
-    from server_fixtures import REPO, LiveServer
-
-    port = free_port()
-    environment = {**os.environ, "DMKG_CATALOGUE_DIR": "null", "PYTHONUNBUFFERED": "1", **(env or {})}
-    command = [sys.executable, "-m", "server", "--port", str(port), *args]
-    for url in backends:
-        command += ["--backend", url]
-    process = subprocess.Popen(
-        command, cwd=REPO, env=environment, stdout=log_path.open("w"), stderr=subprocess.STDOUT
-    )
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"dmkg serve --backend exited early:\n{server.log()}")
-        try:
-            if server.get("/health", timeout=5).status == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"dmkg serve --backend did not become healthy:\n{server.log()}")
+    backend_args = [arg for url in backends for arg in ("--backend", url)]
+    return start_serve([*args, *backend_args], log_path, {"DMKG_CATALOGUE_DIR": "null", **(env or {})},
+                       start_timeout_s=START_TIMEOUT_S, probe_timeout_s=5)
 
 
 def load_while_killing(

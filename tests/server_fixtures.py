@@ -1,26 +1,22 @@
-"""Fixtures for the endpoint tests: a tiny store, the Flask app, and a real ``dmkg serve`` on loopback.
-
-Import with ``from server_fixtures import *`` in a tests/test_server_*.py module. The store is built
+"""Helpers for the endpoint tests: a tiny store, HTTP on loopback, and a real ``dmkg serve`` started and
+stopped. The fixtures built on them (tiny_store, app, client, live, listener, store_copy) live in
+tests/conftest.py, so every test module gets them without importing anything. The tiny store is built
 from tests/data/tiny.trig, so these tests do not depend on the real build.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-import pytest
 
 from kg.store import MERGE_INTO_DEFAULT_GRAPH
 
@@ -98,29 +94,37 @@ def http(
 
 
 def start_server(store: Path, log_path: Path, *args: str, env: dict[str, str] | None = None) -> LiveServer:
+    """``dmkg serve --store STORE`` over the test catalogue."""
+    env = {"DMKG_CATALOGUE_DIR": f'"{TEST_CATALOGUE}"', **(env or {})}
+    return start_serve(["--store", str(store), *args], log_path, env)
+
+
+def start_serve(
+    args: list[str], log_path: Path, env: dict[str, str], start_timeout_s: float = 30, probe_timeout_s: float = 2
+) -> LiveServer:
+    """``python -m server ARGS`` (the command ``dmkg serve`` runs) on a free loopback port, once it
+    answers /health; its output goes to ``log_path``, which the error quotes if it never does."""
     port = free_port()
-    environment = {**os.environ, "DMKG_CATALOGUE_DIR": f'"{TEST_CATALOGUE}"', "PYTHONUNBUFFERED": "1"}
-    environment.update(env or {})
-    log = log_path.open("w")
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
     process = subprocess.Popen(
-        [sys.executable, "-m", "server", "--store", str(store), "--port", str(port), *args],
+        [sys.executable, "-m", "server", "--port", str(port), *args],
         cwd=REPO,
         env=environment,
-        stdout=log,
+        stdout=log_path.open("w"),
         stderr=subprocess.STDOUT,
     )
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + start_timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"dmkg serve exited early:\n{server.log()}")
+            raise RuntimeError(f"dmkg serve {' '.join(args)} exited early:\n{server.log()}")
         try:
-            if server.get("/health", timeout=2).status == 200:
+            if server.get("/health", timeout=probe_timeout_s).status == 200:
                 return server
         except OSError:
             time.sleep(0.1)
     stop_server(server)
-    raise RuntimeError(f"dmkg serve did not become healthy:\n{server.log()}")
+    raise RuntimeError(f"dmkg serve {' '.join(args)} did not become healthy:\n{server.log()}")
 
 
 def stop_server(server: LiveServer) -> None:
@@ -142,115 +146,3 @@ class LoopbackListener:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/sparql"
-
-
-@pytest.fixture(scope="session")
-def tiny_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_store(tmp_path_factory.mktemp("tiny") / "store")
-
-
-@pytest.fixture(scope="session")
-def live(tiny_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One real server for the session: 2 s time limit, 20 kB result cap, two workers."""
-    log_path = tmp_path_factory.mktemp("live") / "serve.log"
-    server = start_server(
-        tiny_store,
-        log_path,
-        "--timeout",
-        str(LIVE_TIMEOUT_S),
-        "--workers",
-        "2",
-        "--max-result-bytes",
-        str(LIVE_MAX_RESULT_BYTES),
-    )
-    yield server
-    stop_server(server)
-
-
-@pytest.fixture(scope="session")
-def app(tiny_store: Path):
-    """The Flask app over the tiny store (its own worker pool), for tests the test client covers."""
-    from server import create_app
-
-    application = create_app(
-        {
-            "TESTING": True,
-            "STORE_PATH": str(tiny_store),
-            "CATALOGUE_DIR": str(TEST_CATALOGUE),
-            "QUERY_WORKERS": 2,
-            "QUERY_TIMEOUT_S": 5.0,
-            "ACCESS_LOG": False,
-        }
-    )
-    yield application
-    pool = application.extensions.get("dmkg_pool")
-    if pool is not None:
-        pool.close()
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture()
-def listener() -> Iterator[LoopbackListener]:
-    """Accepts (and records) connections on a free loopback port until the test ends."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    sock.settimeout(0.1)
-    witness = LoopbackListener(sock.getsockname()[1])
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, address = sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            witness.connections.append(address)
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield witness
-    stop.set()
-    thread.join(2)
-    sock.close()
-
-
-@pytest.fixture()
-def store_copy(tiny_store: Path, tmp_path: Path) -> Path:
-    """A private copy of the tiny store for tests that write."""
-    target = tmp_path / "store"
-    shutil.copytree(tiny_store, target)
-    return target
-
-
-__all__ = [
-    "Answer",
-    "EFALIZUMAB",
-    "LIVE_MAX_RESULT_BYTES",
-    "LIVE_TIMEOUT_S",
-    "LiveServer",
-    "ONTOLOGY_GRAPH",
-    "ONTOLOGY_TRIPLES",
-    "REPO",
-    "TEST_CATALOGUE",
-    "TINY_TRIPLES",
-    "app",
-    "build_tiny_store",
-    "client",
-    "free_port",
-    "http",
-    "listener",
-    "live",
-    "start_server",
-    "stop_server",
-    "store_copy",
-    "tiny_store",
-]

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from rdflib import Literal
+from source_copies import copy_sources, replace_in
 
 from kg import ontology_release
 from kg.build import BuildError, build
 from kg.checks.shacl import check_shapes
-from kg.paths import SOURCES_DIR
 from kg.read_sources import SourceError, read_sources
 from kg.transform import build_dataset
 from kg.vocab import DMKG, DMKGID, HAS_DBXREF
@@ -66,13 +65,8 @@ def test_reasoner_inferences_are_materialised(built):
 
 
 def _broken_sources(tmp_path: Path, file: str, old: str, new: str) -> tuple[Path, int]:
-    directory = tmp_path / "sources"
-    shutil.copytree(SOURCES_DIR, directory)
-    path = directory / file
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return directory, text[: text.index(old)].count("\n") + 1
+    directory = copy_sources(tmp_path)
+    return directory, replace_in(directory / file, old, new)
 
 
 def _snapshot(build_dir: Path) -> dict[str, bytes | str]:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from source_copies import copy_sources, replace_in
 
-from kg.paths import REPO_ROOT, SOURCES_DIR
+from kg.paths import REPO_ROOT
 from kg.read_sources import SourceError
 
 
@@ -53,13 +54,9 @@ def leftovers(build_dir: Path) -> list[Path]:
 def test_a_changed_letter_quote_names_file_line_and_field(tmp_path, monkeypatch) -> None:
     from kg.build import build
 
-    sources = tmp_path / "sources"
-    shutil.copytree(SOURCES_DIR, sources)
+    sources = copy_sources(tmp_path)
     letter = sources / "letter" / "document.yaml"
-    text = letter.read_text(encoding="utf-8")
-    old = '"erythema extending to the chest"'
-    line = text[: text.index(old)].count("\n") + 1
-    letter.write_text(text.replace(old, '"erythema extending to the chesT"', 1), encoding="utf-8")
+    line = replace_in(letter, '"erythema extending to the chest"', '"erythema extending to the chesT"')
     monkeypatch.setenv("DMKG_BUILD", str(tmp_path / "build"))
     with pytest.raises(SourceError) as info:
         build(sources, write_release=False)

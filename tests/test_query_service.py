@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from server_fixtures import *  # noqa: F403
 
 from server.errors import BadRequestError, NotAcceptableError, ResultTooLargeError
 from server.executor import WorkerPool

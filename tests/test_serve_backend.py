@@ -15,15 +15,20 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from backend_compare import named_rows, rows, triples
-from remote_fixtures import FaultProxy, assert_survived, load_while_killing, start_front_end, start_oxigraph
-from server_fixtures import *  # noqa: F403
-from server_fixtures import http, start_server, stop_server
+from remote_fixtures import (
+    SIZE_LIMIT,
+    TIME_LIMIT_S,
+    FaultProxy,
+    assert_survived,
+    load_while_killing,
+    start_front_end,
+    start_oxigraph,
+)
+from server_fixtures import http, stop_server
 
 from kg.catalogue import load_catalogue
 from kg.publish import publish
 
-TIME_LIMIT_S = 3.0
-SIZE_LIMIT = 200_000
 EFALIZUMAB = "https://w3id.org/dmkg/id/efalizumab"
 
 
@@ -44,23 +49,6 @@ def replicas(built, tmp_path_factory: pytest.TempPathFactory):
     finally:
         for engine in engines:
             engine.stop()
-
-
-@pytest.fixture(scope="module")
-def local(built, tmp_path_factory: pytest.TempPathFactory):
-    server = start_server(
-        built.store_path,
-        tmp_path_factory.mktemp("local") / "serve.log",
-        "--timeout",
-        str(TIME_LIMIT_S),
-        "--workers",
-        "2",
-        "--max-result-bytes",
-        str(SIZE_LIMIT),
-        env={"DMKG_CATALOGUE_DIR": "null"},
-    )
-    yield server
-    stop_server(server)
 
 
 @pytest.fixture(scope="module")

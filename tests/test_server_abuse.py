@@ -13,8 +13,7 @@ import time
 import urllib.parse
 
 import pytest
-from server_fixtures import *  # noqa: F403
-from server_fixtures import REPO
+from server_fixtures import REPO, start_server, stop_server
 
 BOMBS = {
     "not": "ASK { FILTER(" + "!" * 10_000 + "true) }",

@@ -10,7 +10,6 @@ import urllib.parse
 
 import brotli
 import pytest
-from server_fixtures import *  # noqa: F403
 from server_fixtures import TINY_TRIPLES
 
 try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
-from server_fixtures import *  # noqa: F403
 from server_fixtures import EFALIZUMAB, TINY_TRIPLES
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 

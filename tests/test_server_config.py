@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
-from server_fixtures import *  # noqa: F403
 
 from server import create_app
 

@@ -7,7 +7,6 @@ import html
 import pyoxigraph as ox
 import pytest
 import rdflib
-from server_fixtures import *  # noqa: F403
 from server_fixtures import EFALIZUMAB
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from server_fixtures import *  # noqa: F403
 from server_fixtures import EFALIZUMAB, TEST_CATALOGUE
 
 from kg.catalogue import CatalogueError, ParameterError, load_catalogue, load_query

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from server_fixtures import *  # noqa: F403
-
 TOKEN = {"Authorization": "Bearer s3cret-token"}
 
 

@@ -9,7 +9,6 @@ import urllib.parse
 import pyoxigraph as ox
 import pytest
 import rdflib
-from server_fixtures import *  # noqa: F403
 from server_fixtures import EFALIZUMAB, ONTOLOGY_GRAPH, ONTOLOGY_TRIPLES, TINY_TRIPLES
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

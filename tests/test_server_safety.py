@@ -13,7 +13,6 @@ import time
 import urllib.parse
 
 import pytest
-from server_fixtures import *  # noqa: F403
 from server_fixtures import LIVE_TIMEOUT_S, TEST_CATALOGUE, TINY_TRIPLES, http, start_server, stop_server
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"

@@ -4,14 +4,13 @@ one is rejected with its file, line and field."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 import yaml
+from source_copies import copy_sources, replace_in
 
-from kg.checks.quotes import check_quotes, normalise, quotes_of
 from kg.checks.identifiers import verified_identifiers
+from kg.checks.quotes import check_quotes, normalise, quotes_of
 from kg.checks.source_checks import consistency
 from kg.paths import SOURCES_DIR, shared_dir
 from kg.read_sources import SourceError, read_source, read_sources
@@ -77,22 +76,9 @@ def test_pmids_are_those_of_the_reference_record(sources):
             assert ref.publication.pmid in record
 
 
-def _copy_sources(tmp_path: Path) -> Path:
-    target = tmp_path / "sources"
-    shutil.copytree(SOURCES_DIR, target)
-    return target
-
-
-def _edit(path: Path, old: str, new: str) -> int:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return text[: text.index(old)].count("\n") + 1
-
-
 def test_a_misspelt_key_names_file_line_and_field(tmp_path):
-    directory = _copy_sources(tmp_path)
-    line = _edit(directory / "letter" / "document.yaml", "        dose_unit: mg/kg body weight",
+    directory = copy_sources(tmp_path)
+    line = replace_in(directory / "letter" / "document.yaml", "        dose_unit: mg/kg body weight",
                  "        dose_units: mg/kg body weight")
     with pytest.raises(SourceError) as info:
         read_sources(directory)
@@ -102,8 +88,8 @@ def test_a_misspelt_key_names_file_line_and_field(tmp_path):
 
 
 def test_a_negative_dose_is_rejected_at_its_line(tmp_path):
-    directory = _copy_sources(tmp_path)
-    line = _edit(directory / "letter" / "document.yaml", "        dose_value: 60", "        dose_value: -60")
+    directory = copy_sources(tmp_path)
+    line = replace_in(directory / "letter" / "document.yaml", "        dose_value: 60", "        dose_value: -60")
     with pytest.raises(SourceError) as info:
         read_sources(directory)
     assert (info.value.line, info.value.field) == (line, "cases.0.courses.0.dose_value")
@@ -111,9 +97,9 @@ def test_a_negative_dose_is_rejected_at_its_line(tmp_path):
 
 
 def test_invalid_yaml_names_its_line(tmp_path):
-    directory = _copy_sources(tmp_path)
+    directory = copy_sources(tmp_path)
     path = directory / "letter" / "references" / "ref-07.yaml"
-    line = _edit(path, "number: 7", "number: [7")
+    line = replace_in(path, "number: 7", "number: [7")
     with pytest.raises(SourceError) as info:
         read_source(path)
     assert info.value.path == path and "not valid YAML" in info.value.reason
@@ -121,7 +107,7 @@ def test_invalid_yaml_names_its_line(tmp_path):
 
 
 def test_a_reference_cited_but_not_listed_is_named_at_its_line(tmp_path):
-    directory = _copy_sources(tmp_path)
+    directory = copy_sources(tmp_path)
     (directory / "letter" / "references" / "ref-16.yaml").unlink()
     problems = [str(p) for p in consistency(read_sources(directory)).problems]
     text = (directory / "letter" / "document.yaml").read_text(encoding="utf-8").splitlines()
@@ -132,8 +118,8 @@ def test_a_reference_cited_but_not_listed_is_named_at_its_line(tmp_path):
 
 
 def test_a_claim_without_quote_reference_or_url_is_rejected(tmp_path):
-    directory = _copy_sources(tmp_path)
+    directory = copy_sources(tmp_path)
     path = directory / "entities.yaml"
-    _edit(path, "    source_url: https://api.fda.gov/drug/label.json?search=openfda.brand_name%3ARituxan\n", "")
+    replace_in(path, "    source_url: https://api.fda.gov/drug/label.json?search=openfda.brand_name%3ARituxan\n", "")
     with pytest.raises(SourceError, match="needs a quote, cited references or a source_url"):
         read_sources(directory)

@@ -8,7 +8,6 @@ import logging
 import urllib.parse
 
 import pytest
-from server_fixtures import *  # noqa: F403
 from server_fixtures import EFALIZUMAB, TINY_TRIPLES
 from werkzeug.test import Client
 

@@ -18,6 +18,7 @@ import pytest
 import rdflib
 from conftest import FIXTURE_DOCUMENT, _build_dir
 from server_fixtures import REPO, start_server, stop_server
+from source_copies import copy_fixture_document, replace_in
 from test_cli import run
 
 from kg.build import BuildError, build
@@ -249,12 +250,8 @@ def test_linked_data_pages_and_void_show_both_cases(serving) -> None:
 
 
 def _variant(tmp_path: Path, old: str, new: str) -> Path:
-    folder = tmp_path / "fixture-synthetic"
-    shutil.copytree(FIXTURE_DOCUMENT, folder)
-    document = folder / "document.yaml"
-    text = document.read_text(encoding="utf-8")
-    assert old in text
-    document.write_text(text.replace(old, new, 1), encoding="utf-8")
+    folder = copy_fixture_document(tmp_path)
+    replace_in(folder / "document.yaml", old, new)
     return folder
 
 

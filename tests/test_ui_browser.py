@@ -11,7 +11,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from server_fixtures import *  # noqa: F403
 from server_fixtures import REPO
 
 VENDOR = REPO / "server" / "static" / "vendor" / "yasgui"

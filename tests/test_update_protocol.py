@@ -4,7 +4,6 @@ the service-defined base IRI and a dataset given twice, on a real server on loop
 from __future__ import annotations
 
 import pytest
-from server_fixtures import *  # noqa: F403
 from server_fixtures import start_server, stop_server
 
 from benchmarks.reliability.update_protocol import CASES, Endpoint, run_cases

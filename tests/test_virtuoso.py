@@ -18,6 +18,8 @@ import pytest
 import yaml
 from backend_compare import named_rows, rows, triples
 from remote_fixtures import (
+    SIZE_LIMIT,
+    TIME_LIMIT_S,
     VIRTUOSO_PASSWORD,
     VIRTUOSO_USER,
     assert_survived,
@@ -27,8 +29,7 @@ from remote_fixtures import (
     start_virtuoso,
     virtuoso_binary,
 )
-from server_fixtures import *  # noqa: F403
-from server_fixtures import DATA, start_server, stop_server
+from server_fixtures import DATA, stop_server
 
 from kg.catalogue import load_catalogue
 from kg.publish import RELEASE_GRAPH, publish
@@ -36,8 +37,6 @@ from kg.remote_http import Credentials
 
 pytestmark = [pytest.mark.virtuoso, pytest.mark.slow]
 
-TIME_LIMIT_S = 3.0
-SIZE_LIMIT = 200_000
 KNOWN = yaml.safe_load((DATA / "virtuoso-differences.yaml").read_text(encoding="utf-8")) or {}
 DIFFERS = {name: entry["differs"] for name, entry in KNOWN.items() if "differs" in entry}
 CRASHES = {name: entry["crashes"] for name, entry in KNOWN.items() if "crashes" in entry}
@@ -86,23 +85,6 @@ def supervisor(request):
 @pytest.fixture(scope="module")
 def published(virtuosos):
     return virtuosos[1]
-
-
-@pytest.fixture(scope="module")
-def local(built, tmp_path_factory: pytest.TempPathFactory):
-    server = start_server(
-        built.store_path,
-        tmp_path_factory.mktemp("local") / "serve.log",
-        "--timeout",
-        str(TIME_LIMIT_S),
-        "--workers",
-        "2",
-        "--max-result-bytes",
-        str(SIZE_LIMIT),
-        env={"DMKG_CATALOGUE_DIR": "null"},
-    )
-    yield server
-    stop_server(server)
 
 
 @pytest.fixture(scope="module")
