@@ -20,17 +20,22 @@ from kg import atomic
               default="nquads")
 @click.option("--graph", "graph", default=None, help="Export one named graph (IRI); default: all graphs.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="File (default: stdout); a directory for kgx.")
+              help="File (default: stdout); a directory for kgx, and for phenopacket on a build of several "
+                   "cases (one file per case).")
+@click.option("--case", "case", default=None, metavar="ID",
+              help="For phenopacket: the case (id, CURIE or IRI); default: the only case, or every case.")
 @click.option("--all", "all_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Write every exchange format into DIR, validate each, and write DIR/manifest.json.")
 @store_option
-def export(fmt: str, graph: str | None, output: Path | None, all_dir: Path | None,
+def export(fmt: str, graph: str | None, output: Path | None, case: str | None, all_dir: Path | None,
            store_path: Path | None) -> None:
     """Export the graph: RDF (triple formats give the default graph: every fact once) or an exchange
     format (phenopacket, kgx, sssom; --all for every one with its validator's verdict)."""
+    if case is not None and (fmt != "phenopacket" or all_dir is not None):
+        raise click.BadParameter("--case picks the case of --format phenopacket", param_hint="--case")
     store = open_store(store_path)
     if all_dir is not None or fmt not in GRAPH_FORMATS:
-        _export_exchange(store, fmt, output, all_dir)
+        _export_exchange(store, fmt, output, case, all_dir)
         return
     rdf_format = GRAPH_FORMATS[fmt]
     graph_name = ox.NamedNode(graph) if graph else None if rdf_format.supports_datasets else ox.DefaultGraph()
@@ -46,13 +51,14 @@ def export(fmt: str, graph: str | None, output: Path | None, all_dir: Path | Non
         sys.stdout.buffer.write(data)
 
 
-def _export_exchange(store: ox.Store, fmt: str, output: Path | None, all_dir: Path | None) -> None:
+def _export_exchange(store: ox.Store, fmt: str, output: Path | None, case: str | None,
+                     all_dir: Path | None) -> None:
     from kg.exports.bundle import export_all, export_format
     from kg.exports.common import ExportError
 
     try:
         if all_dir is None:
-            data = export_format(store, fmt, output)
+            data = export_format(store, fmt, output, case)
             if data is not None:
                 sys.stdout.buffer.write(data)
             return

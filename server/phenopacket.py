@@ -1,8 +1,9 @@
 """The case's GA4GH Phenopacket, offered by the case's linked-data page.
 
 `/id/case?format=phenopacket`, or `Accept: application/phenopacket+json`, answers with the same document
-`dmkg export --format phenopacket` writes. It is built from the served store once (read-only, in the
-web process) and kept per store directory: a rebuilt store is a new directory behind the same link.
+`dmkg export --format phenopacket --case case` writes (each case has its own). It is built from the
+served store once (read-only, in the web process) and kept per store directory and case: a rebuilt
+store is a new directory behind the same link.
 """
 
 from __future__ import annotations
@@ -34,20 +35,20 @@ def offered(pool, node: NamedNode, timeout: float) -> bool:
     return bool(pool.run_ask(IS_CASE, timeout, substitutions={"entity": node}))
 
 
-@functools.lru_cache(maxsize=4)
-def _document(store_dir: str) -> bytes:
+@functools.lru_cache(maxsize=16)
+def _document(store_dir: str, case: str) -> bytes:
     import pyoxigraph as ox
 
     from kg.exports.phenopacket import build_phenopacket
 
-    return build_phenopacket(ox.Store.read_only(store_dir)).json()
+    return build_phenopacket(ox.Store.read_only(store_dir), case).json()
 
 
 def response(pool, node: NamedNode, store_path: str, timeout: float) -> Response:
     """:raise 406: the entity is not a case, so there is no phenopacket of it"""
     if not offered(pool, node, timeout):
         raise NotAcceptableError(f"Only a case has a phenopacket; <{node.value}> is not a dmkg:Case.")
-    body = _document(str(Path(store_path).resolve()))
+    body = _document(str(Path(store_path).resolve()), node.value)
     answer = Response(body, content_type=MEDIA_TYPE)
     answer.headers["Vary"] = "Accept"
     answer.headers["Content-Disposition"] = 'inline; filename="dmkg.phenopacket.json"'

