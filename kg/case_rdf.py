@@ -22,11 +22,18 @@ def case_graph(w: Writer, c: Case, at: tuple, statedin: URIRef) -> None:
     p = c.patient
     patient, case = w.mint(p.id), w.mint(c.id)
     person = "woman" if p.sex == "female" else "man"
-    w.individual(patient, [DMKG.Patient], p.label, f"A patient whose case the source reports: a {p.age_years}-year-old {person}.")
+    w.individual(
+        patient,
+        [DMKG.Patient],
+        p.label,
+        f"A patient whose case the source reports: a {p.age_years}-year-old {person}.",
+    )
     w.add(patient, DMKG.ageInYears, lit(p.age_years))
     w.add(patient, DMKG.sex, lit(p.sex))
     provenance(patient, p.quote, p.section)
-    w.individual(case, [DMKG.Case], c.label, f"A case reported in the source, whose diagnosis is {c.diagnosis}.")
+    w.individual(
+        case, [DMKG.Case], c.label, f"A case reported in the source, whose diagnosis is {c.diagnosis}."
+    )
     w.add(case, DMKG.hasPatient, patient)
     diagnosis = w.entity(c.diagnosis, (*at, "diagnosis"))
     w.add(case, DMKG.hasDiagnosis, diagnosis)

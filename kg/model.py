@@ -90,15 +90,23 @@ class Claim(Strict):
         if not self.evidence_code.startswith("ECO:"):
             raise ValueError(f"evidence_code must be an ECO term, not {self.evidence_code!r}")
         if self.modality == "statedAsFact" and self.modality_cues:
-            raise ValueError("a claim stated as fact has no modality_cues; set the modality the cues call for")
+            raise ValueError(
+                "a claim stated as fact has no modality_cues; set the modality the cues call for"
+            )
         if self.modality in HEDGED | {"unclear"} and not self.modality_cues:
-            raise ValueError(f"modality {self.modality!r} needs the hedge words of the quote in modality_cues")
+            raise ValueError(
+                f"modality {self.modality!r} needs the hedge words of the quote in modality_cues"
+            )
         for cue in self.modality_cues:
             if self.quote and cue.lower() not in self.quote.lower():
                 raise ValueError(f"modality cue {cue!r} does not occur in the quote")
         if self.modality in HEDGED and self.knowledge_level != "prediction":
-            raise ValueError("a hedged claim (probable, possible, hypothesis) has knowledge_level 'prediction'")
-        if self.modality == "curatorInference" and (self.quote or self.knowledge_level != "logical_entailment"):
+            raise ValueError(
+                "a hedged claim (probable, possible, hypothesis) has knowledge_level 'prediction'"
+            )
+        if self.modality == "curatorInference" and (
+            self.quote or self.knowledge_level != "logical_entailment"
+        ):
             raise ValueError("a curator inference has no quote and knowledge_level 'logical_entailment'")
         return self
 

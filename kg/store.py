@@ -83,8 +83,8 @@ def _swap_link(link: Path, target: Path) -> None:
 
 
 def _prune(stores: Path, keep: set[Path | None]) -> None:
-    """Keep the new store, the one it replaced and every store a running server holds a lease on (kg/lease.py),
-    each with its sidecar files (``<digest>.*``); drop the rest."""
+    """Keep the new store, the one it replaced and every store a running server holds a lease on
+    (kg/lease.py), each with its sidecar files (``<digest>.*``); drop the rest."""
     kept = {path.name for path in keep if path is not None}
     for old in stores.iterdir():
         if old.name.startswith(".") or not old.is_dir() or old.resolve() in keep:

@@ -54,10 +54,16 @@ def _publication(w: Writer, pub: Publication) -> URIRef:
     w.individual(node, [DMKG.Publication], pub.title or pub.citation, f"A publication: {pub.citation}")
     w.add(node, DCTERMS.bibliographicCitation, lit(pub.citation))
     fields = [
-        (DMKG.publicationYear, pub.year), (DMKG.pmid, pub.pmid), (DMKG.pmidStatus, pub.pmid_status),
-        (DMKG.doi, pub.doi), (DMKG.doiStatus, pub.doi_status), (DMKG.pmcid, pub.pmcid),
-        (DMKG.summary, pub.summary), (DMKG.numberOfPatients, pub.number_of_patients),
-        (DMKG.bibliographicStatus, pub.bibliographic_status), (DMKG.bibliographicNote, pub.bibliographic_note),
+        (DMKG.publicationYear, pub.year),
+        (DMKG.pmid, pub.pmid),
+        (DMKG.pmidStatus, pub.pmid_status),
+        (DMKG.doi, pub.doi),
+        (DMKG.doiStatus, pub.doi_status),
+        (DMKG.pmcid, pub.pmcid),
+        (DMKG.summary, pub.summary),
+        (DMKG.numberOfPatients, pub.number_of_patients),
+        (DMKG.bibliographicStatus, pub.bibliographic_status),
+        (DMKG.bibliographicNote, pub.bibliographic_note),
     ]
     for prop, value in fields:
         if value is not None:
@@ -109,7 +115,9 @@ def _claims(w: Writer, source: EntitiesSource | DocumentSource | ReferenceSource
             w.add(node, DMKG.concerns, w.mint(course))
         for number in claim.cites:
             w.add(node, DMKG.citesReference, reference_iri(w.document.id if w.document else "", number))
-        about_individuals = not _is_class(claim.subject) and (predicate == RDF.type or not _is_class(claim.object))
+        about_individuals = not _is_class(claim.subject) and (
+            predicate == RDF.type or not _is_class(claim.object)
+        )
         if claim.shortcut and about_individuals and plain_allowed:
             w.add(subject, predicate, obj)
 

@@ -22,7 +22,9 @@ class WorkspaceBusy(RuntimeError):
 
 
 @contextlib.contextmanager
-def workspace(build: Path, store_dirs: tuple[Path, ...] = (), release_dirs: tuple[Path, ...] = ()) -> Iterator[Path]:
+def workspace(
+    build: Path, store_dirs: tuple[Path, ...] = (), release_dirs: tuple[Path, ...] = ()
+) -> Iterator[Path]:
     """Hold the build lock, clean the leftovers of killed builds, and yield a private temporary dir.
 
     ``store_dirs``: where store links live besides ``build`` (``dmkg build --store``); ``release_dirs``:
@@ -34,7 +36,9 @@ def workspace(build: Path, store_dirs: tuple[Path, ...] = (), release_dirs: tupl
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise WorkspaceBusy(f"another `dmkg build` is running in {build}; wait for it to finish") from None
+            raise WorkspaceBusy(
+                f"another `dmkg build` is running in {build}; wait for it to finish"
+            ) from None
         remove_leftovers(build, store_dirs, release_dirs)
         tmp = build / "tmp" / str(os.getpid())
         tmp.mkdir(parents=True)

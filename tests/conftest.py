@@ -39,7 +39,9 @@ class BuiltGraph:
 
     def select(self, sparql: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, str]]:
         """Rows as {variable: lexical value} over the default graph (each fact once)."""
-        result = self.store().query(sparql, substitutions={ox.Variable(k): v for k, v in bindings.items()} or None)
+        result = self.store().query(
+            sparql, substitutions={ox.Variable(k): v for k, v in bindings.items()} or None
+        )
         names = [v.value for v in result.variables]
         return [{n: s[n].value for n in names if s[n] is not None} for s in result]
 

@@ -100,7 +100,11 @@ def start_server(store: Path, log_path: Path, *args: str, env: dict[str, str] | 
 
 
 def start_serve(
-    args: list[str], log_path: Path, env: dict[str, str], start_timeout_s: float = 30, probe_timeout_s: float = 2
+    args: list[str],
+    log_path: Path,
+    env: dict[str, str],
+    start_timeout_s: float = 30,
+    probe_timeout_s: float = 2,
 ) -> LiveServer:
     """``python -m server ARGS`` (the command ``dmkg serve`` runs) on a free loopback port, once it
     answers /health; its output goes to ``log_path``, which the error quotes if it never does."""

@@ -44,7 +44,8 @@ def test_catalogue_query_bound_as_text_answers_the_same(query, built) -> None:
         ("ASK { ?x ?p ?o }", "ASK { VALUES (?x) { (<https://w3id.org/dmkg/id/efalizumab>) }  ?x ?p ?o }"),
         (
             "CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }",
-            "CONSTRUCT { ?x ?p ?o } WHERE { VALUES (?x) { (<https://w3id.org/dmkg/id/efalizumab>) }  ?x ?p ?o }",
+            "CONSTRUCT { ?x ?p ?o } WHERE { VALUES (?x) { (<https://w3id.org/dmkg/id/efalizumab>) }  "
+            "?x ?p ?o }",
         ),
         (
             "CONSTRUCT WHERE { ?x ?p ?o }",
@@ -57,7 +58,8 @@ def test_catalogue_query_bound_as_text_answers_the_same(query, built) -> None:
         ),
         (
             "PREFIX w: <http://e/where> SELECT * { ?x ?p ?o }",
-            "PREFIX w: <http://e/where> SELECT * { VALUES (?x) { (<https://w3id.org/dmkg/id/efalizumab>) }  ?x ?p ?o }",
+            "PREFIX w: <http://e/where> SELECT * { VALUES (?x) { (<https://w3id.org/dmkg/id/efalizumab>) }  "
+            "?x ?p ?o }",
         ),
     ],
 )

@@ -50,13 +50,16 @@ def test_two_builds_give_byte_identical_nquads(built, build_dir):
 
 @pytest.mark.java
 def test_reasoner_inferences_are_materialised(built):
-    """The store's inferred graph holds exactly the reviewed inferences of tests/data/expected-inferences.tsv."""
+    """The store's inferred graph holds exactly the reviewed inferences of
+    tests/data/expected-inferences.tsv."""
     rows = built.select(f"""
         SELECT ?s ?p ?o WHERE {{ GRAPH <{INFERRED}> {{ ?s ?p ?o }} }}""")
     kind = {"http://www.w3.org/1999/02/22-rdf-syntax-ns#type": "type",
             "http://www.w3.org/2000/01/rdf-schema#subClassOf": "subclass"}
     local = {(kind[r["p"]], r["s"].rsplit("/", 1)[1], r["o"].rsplit("/", 1)[1]) for r in rows}
-    lines = (Path(__file__).parent / "data" / "expected-inferences.tsv").read_text(encoding="utf-8").splitlines()
+    lines = (
+        (Path(__file__).parent / "data" / "expected-inferences.tsv").read_text(encoding="utf-8").splitlines()
+    )
     expected = {(k, s.split(":", 1)[1], o.split(":", 1)[1])
                 for k, s, _, o, _ in (line.split("\t") for line in lines[4:] if line)}
     assert local == expected
@@ -76,16 +79,24 @@ def _snapshot(build_dir: Path) -> dict[str, bytes | str]:
 def test_unknown_entity_fails_with_line_and_leaves_store_untouched(tmp_path, build_dir):
     build(write_release=False)
     before = _snapshot(build_dir)
-    directory, line = _broken_sources(tmp_path, LETTER, "        drug: methotrexate", "        drug: methotrexat")
+    directory, line = _broken_sources(
+        tmp_path, LETTER, "        drug: methotrexate", "        drug: methotrexat"
+    )
     with pytest.raises(SourceError) as info:
         build(directory, write_release=False)
-    assert (info.value.path.name, info.value.line, info.value.field) == ("document.yaml", line, "cases.0.courses.1.drug")
+    assert (info.value.path.name, info.value.line, info.value.field) == (
+        "document.yaml",
+        line,
+        "cases.0.courses.1.drug",
+    )
     assert "unknown entity 'methotrexat'" in info.value.reason
     assert _snapshot(build_dir) == before
 
 
 def test_unknown_ontology_term_fails_with_line(tmp_path, build_dir):
-    directory, line = _broken_sources(tmp_path, LETTER, "    predicate: hasTarget", "    predicate: hasTargett")
+    directory, line = _broken_sources(
+        tmp_path, LETTER, "    predicate: hasTarget", "    predicate: hasTargett"
+    )
     with pytest.raises(SourceError) as info:
         build(directory, write_release=False)
     assert info.value.line == line and "hasTargett" in info.value.reason
@@ -93,18 +104,25 @@ def test_unknown_ontology_term_fails_with_line(tmp_path, build_dir):
 
 
 def test_a_misquoted_letter_fails_the_build(tmp_path, build_dir):
-    directory, line = _broken_sources(tmp_path, LETTER, '"Muscle biopsy was denied."', '"Muscle biopsy was refused."')
+    directory, line = _broken_sources(
+        tmp_path, LETTER, '"Muscle biopsy was denied."', '"Muscle biopsy was refused."'
+    )
     with pytest.raises(SourceError) as info:
         build(directory, write_release=False)
     assert (info.value.line, info.value.field) == (line, "cases.0.findings.9.quote")
-    assert "quote not found verbatim" in info.value.reason and "'Muscle biopsy was refused.'" in info.value.reason
+    assert (
+        "quote not found verbatim" in info.value.reason
+        and "'Muscle biopsy was refused.'" in info.value.reason
+    )
     assert not (build_dir / "store").exists()
 
 
 def test_shacl_names_the_node_of_an_incomplete_course_and_a_bad_identifier():
     edit = ontology_release.read_edit()
-    full = ontology_release.build_full(ontology_release.build_release(edit, build_dataset(read_sources(), edit)),
-                                       build_dataset(read_sources(), edit))
+    full = ontology_release.build_full(
+        ontology_release.build_release(edit, build_dataset(read_sources(), edit)),
+        build_dataset(read_sources(), edit),
+    )
     assert check_shapes(full) == []
     full.remove((DMKGID["course-2-methotrexate"], DMKG.doseUnit, None))
     full.add((DMKGID["efalizumab"], HAS_DBXREF, Literal("MONDO:12")))
@@ -119,7 +137,10 @@ def test_a_data_file_that_breaks_a_shape_fails_the_build_naming_the_node(tmp_pat
         build(directory, write_release=False)
     message = str(info.value)
     assert message.startswith("SHACL validation failed")
-    assert "https://w3id.org/dmkg/id/course-4-azathioprine https://w3id.org/dmkg/vocab/administersDrug" in message
+    assert (
+        "https://w3id.org/dmkg/id/course-4-azathioprine https://w3id.org/dmkg/vocab/administersDrug"
+        in message
+    )
     assert not (build_dir / "store").exists()
 
 

@@ -138,35 +138,45 @@ def test_treatment_timeline(store) -> None:
         (1, "prednisolone", "60", "mg", "oral", "per day", None, ["methotrexate 15 mg"],
          ["step 1: no response", "step 2: no response"], "initial treatment"),
         (2, "methotrexate", "15", "mg", "intravenous", "per week", "8", ["prednisolone 60 mg"],
-         ["step 2: no response"], "additional, after the initial treatment had not improved the clinical picture"),
+         ["step 2: no response"],
+         "additional, after the initial treatment had not improved the clinical picture"),
         (3, "efalizumab", "1", "mg/kg body weight", "subcutaneous", "per week", None, ["prednisolone 40 mg"],
          ["step 3: marked improvement", "step 3: minor improvement"], "after methotrexate had had no effect"),
-        (3, "prednisolone", "40", "mg", "route not reported", "per day", None, ["efalizumab 1 mg/kg body weight"],
-         ["step 3: marked improvement", "step 3: minor improvement"], "with the start of efalizumab"),
+        (3, "prednisolone", "40", "mg", "route not reported", "per day", None,
+         ["efalizumab 1 mg/kg body weight"], ["step 3: marked improvement", "step 3: minor improvement"],
+         "with the start of efalizumab"),
         (4, "azathioprine", "50", "mg", "route not reported", "per day", None,
-         ["efalizumab 1.8 mg/kg body weight", "prednisolone 10 mg"], ["step 4: stable clinical picture"], "not reported"),
+         ["efalizumab 1.8 mg/kg body weight", "prednisolone 10 mg"], ["step 4: stable clinical picture"],
+         "not reported"),
         (4, "efalizumab", "1.8", "mg/kg body weight", "subcutaneous", "per week", None,
-         ["azathioprine 50 mg", "prednisolone 10 mg"], ["step 4: stable clinical picture"], "during the following month"),
+         ["azathioprine 50 mg", "prednisolone 10 mg"], ["step 4: stable clinical picture"],
+         "during the following month"),
         (4, "prednisolone", "10", "mg", "route not reported", "per day", None,
-         ["azathioprine 50 mg", "efalizumab 1.8 mg/kg body weight"], ["step 4: stable clinical picture"], "not reported"),
+         ["azathioprine 50 mg", "efalizumab 1.8 mg/kg body weight"], ["step 4: stable clinical picture"],
+         "not reported"),
     ]
     assert rows(store, "treatment-timeline")[1]["durationUnit"] == "week"
 
 
 def test_failed_and_helped_regimens_with_their_quotes(store) -> None:
     got = rows(store, "treatment-response")
-    verdicts = {(int(r["step"]), tuple(sorted(r["courses"].split(" | "))), r["verdict"], short(r["outcomeType"]))
-                for r in got}
+    verdicts = {
+        (int(r["step"]), tuple(sorted(r["courses"].split(" | "))), r["verdict"], short(r["outcomeType"]))
+        for r in got
+    }
     assert verdicts == {
         (1, ("prednisolone 60 mg per day",), "no response", "NoResponse"),
         (2, ("methotrexate 15 mg per week", "prednisolone 60 mg per day"), "no response", "NoResponse"),
-        (3, ("efalizumab 1 mg/kg body weight per week", "prednisolone 40 mg per day"), "improved", "MarkedImprovement"),
-        (3, ("efalizumab 1 mg/kg body weight per week", "prednisolone 40 mg per day"), "improved", "MinorImprovement"),
-        (4, ("azathioprine 50 mg per day", "efalizumab 1.8 mg/kg body weight per week", "prednisolone 10 mg per day"),
-         "stable", "StableDisease"),
+        (3, ("efalizumab 1 mg/kg body weight per week", "prednisolone 40 mg per day"), "improved",
+         "MarkedImprovement"),
+        (3, ("efalizumab 1 mg/kg body weight per week", "prednisolone 40 mg per day"), "improved",
+         "MinorImprovement"),
+        (4, ("azathioprine 50 mg per day", "efalizumab 1.8 mg/kg body weight per week",
+             "prednisolone 10 mg per day"), "stable", "StableDisease"),
     }
     quotes = {int(r["step"]): r["quote"] for r in got if r["verdict"] == "no response"}
-    assert quotes[1] == "Initial treatment with 60 mg prednisolone per day did not improve the clinical picture."
+    assert quotes[1] == (
+        "Initial treatment with 60 mg prednisolone per day did not improve the clinical picture.")
     assert quotes[2].startswith("Additional intravenous administration of 15 mg methotrexate")
 
 
@@ -247,7 +257,8 @@ def test_mechanism_path_efalizumab_to_dermatomyositis(store) -> None:
     modality = {(short(r["from"]), short(r["to"])): r["modalityLabel"] for r in got}
     assert modality[("t-cell-recruitment", "dermatomyositis")] == "probable"
     assert modality[("t-cell-skin-recruitment", "t-cell-recruitment")] == "curator inference"
-    assert {m for k, m in modality.items() if k[1] not in ("t-cell-recruitment", "dermatomyositis")} == {"stated as fact"}
+    others = {m for k, m in modality.items() if k[1] not in ("t-cell-recruitment", "dermatomyositis")}
+    assert others == {"stated as fact"}
     refs = {(short(r["from"]), short(r["to"])): r["references"] for r in got}
     assert sorted(refs[("t-cell-recruitment", "dermatomyositis")].split(" | ")) == ["16", "4"]
     assert [int(r["depth"]) for r in got] == sorted(int(r["depth"]) for r in got)
@@ -281,7 +292,8 @@ def test_shared_mechanisms_of_dm_and_cle(store) -> None:
         ("type-i-interferons", "implicatedIn", "associatedWith", 1, 1, "hypothesis", "stated as fact"),
         ("type-i-interferons", "associatedWith", "implicatedIn", 1, 1, "stated as fact", "hypothesis"),
         ("type-i-interferons", "associatedWith", "associatedWith", 1, 1, "stated as fact", "stated as fact"),
-        ("autoaggressive-lymphocyte-response", "implicatedIn", "implicatedIn", 1, 1, "hypothesis", "hypothesis"),
+        ("autoaggressive-lymphocyte-response", "implicatedIn", "implicatedIn", 1, 1, "hypothesis",
+         "hypothesis"),
     }
 
 
@@ -330,7 +342,8 @@ def test_drug_disease_evidence_efalizumab(store) -> None:
     }
     assert all(short(r["source"]) == "letter" and "refNumber" not in r for r in got)
     # the stable 12 months are the regimen's, and the row says so
-    assert {short(r["claim"]): short(r["about"]) for r in got}["claim-letter-case-regimen-4-stable"] == "regimen-4"
+    about = {short(r["claim"]): short(r["about"]) for r in got}
+    assert about["claim-letter-case-regimen-4-stable"] == "regimen-4"
     assert {r["modalityLabel"] for r in got} == {"stated as fact"}
 
 
@@ -343,13 +356,15 @@ def test_drug_disease_evidence_prednisolone_includes_corticosteroid_claims(store
         "claim-letter-corticosteroids-first-line": ("Corticosteroid", "supports"),
         "claim-letter-case-regimen-4-stable": ("regimen-4", "supports"),
     }
-    assert short(next(r for r in got if short(r["about"]) == "Corticosteroid")["relation"]) == "firstLineTreatmentFor"
+    corticosteroid = next(r for r in got if short(r["about"]) == "Corticosteroid")
+    assert short(corticosteroid["relation"]) == "firstLineTreatmentFor"
     assert [r for r in got if "refNumber" in r] == []
 
 
 def test_drug_disease_evidence_rituximab_cites_levine_with_pmid(store) -> None:
     got = rows(store, "drug-disease-evidence", drug="dmkgid:rituximab")
-    assert {(short(r["claim"]), short(r["design"]), short(r["level"]), short(r["modality"])) for r in got} == {
+    found = {(short(r["claim"]), short(r["design"]), short(r["level"]), short(r["modality"])) for r in got}
+    assert found == {
         ("claim-letter-rituximab-in-dm", "citedLiterature", "notGraded", "possible"),
         ("claim-ref-14-rituximab-pilot-improvement", "openLabelPilotStudy", "level4", "statedAsFact"),
     }
@@ -555,11 +570,12 @@ def test_class_counts(built, store) -> None:
 
 
 def test_statement_provenance_shows_each_identifier_with_its_own_status(store) -> None:
-    got = rows(store, "statement-provenance", subject="dmkgid:type-i-interferons", predicate="dmkg:implicatedIn",
-               object="dmkgid:dermatomyositis")
+    got = rows(store, "statement-provenance", subject="dmkgid:type-i-interferons",
+               predicate="dmkg:implicatedIn", object="dmkgid:dermatomyositis")
     letter = {int(r["refNumber"]): r for r in got if r.get("refNumber")}
     assert sorted(letter) == [1, 2, 3, 4]
     assert (letter[1]["refPmid"], letter[1]["refPmidStatus"]) == ("15852401", "unverified, from memory")
-    assert (letter[4]["refDoi"], letter[4]["refDoiStatus"]) == ("10.1111/j.1365-2230.2006.02150.x", "verified")
+    assert (letter[4]["refDoi"], letter[4]["refDoiStatus"]) == (
+        "10.1111/j.1365-2230.2006.02150.x", "verified")
     assert "refPmid" not in letter[2] and letter[2]["refBibliographicStatus"] == "unverified"
     assert {r["assignmentStatus"] for r in letter.values()} == {"unverified"}

@@ -29,9 +29,13 @@ SELECT ?step ?drug ?dose ?unit WHERE { ?c dmkg:stepNumber ?step ; dmkg:administe
 
 
 def test_query_text_as_csv(built):
-    rows = list(csv.DictReader(io.StringIO(run("query", TIMELINE, "--format", "csv", store=built.store_path).stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(run("query", TIMELINE, "--format", "csv", store=built.store_path).stdout))
+    )
     assert [(r["step"], r["drug"], r["dose"], r["unit"]) for r in rows][:3] == [
-        ("1", "prednisolone", "60", "mg"), ("2", "methotrexate", "15", "mg"), ("3", "efalizumab", "1", "mg/kg body weight"),
+        ("1", "prednisolone", "60", "mg"),
+        ("2", "methotrexate", "15", "mg"),
+        ("3", "efalizumab", "1", "mg/kg body weight"),
     ]
 
 
@@ -53,7 +57,9 @@ def test_query_rq_file_and_named_query_with_param(built, tmp_path):
 
 
 def test_bad_parameter_is_a_usage_error_naming_it(built):
-    result = run("query", "treatment-timeline", "--param", "case=not a curie", store=built.store_path, check=False)
+    result = run(
+        "query", "treatment-timeline", "--param", "case=not a curie", store=built.store_path, check=False
+    )
     assert result.returncode == 2
     assert "case" in result.stderr
     unknown = run("query", "treatment-timeline", "--param", "nope=1", store=built.store_path, check=False)

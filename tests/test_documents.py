@@ -130,7 +130,9 @@ def test_check_passes_the_real_sources_and_the_fixture() -> None:
 
 def test_check_reports_a_planted_bad_quote_with_file_and_line(tmp_path) -> None:
     document = copy_fixture_document(tmp_path) / "document.yaml"
-    line = replace_in(document, '"Serum creatine kinase was elevated."', '"Serum creatine kinase was raised."')
+    line = replace_in(
+        document, '"Serum creatine kinase was elevated."', '"Serum creatine kinase was raised."'
+    )
     result = run("check", str(document.parent), check=False)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [

@@ -46,7 +46,8 @@ def claims(built) -> list[dict]:
 def test_every_claim_has_one_modality_from_the_ontology(built) -> None:
     rows = built.select(PREFIXES + """
         SELECT ?claim (COUNT(DISTINCT ?m) AS ?n) (SAMPLE(?label) AS ?l) WHERE {
-          ?claim a dmkg:Claim OPTIONAL { ?claim dmkg:hasModality ?m . ?m a dmkg:Modality ; rdfs:label ?label } }
+          ?claim a dmkg:Claim
+          OPTIONAL { ?claim dmkg:hasModality ?m . ?m a dmkg:Modality ; rdfs:label ?label } }
         GROUP BY ?claim""")
     assert rows and all(r["n"] == "1" and r.get("l") for r in rows), [r for r in rows if r["n"] != "1"]
 
@@ -54,11 +55,13 @@ def test_every_claim_has_one_modality_from_the_ontology(built) -> None:
 def test_no_quote_with_a_hedge_cue_is_stored_as_plain_fact(built) -> None:
     rows = claims(built)
     hedged_quotes = [r for r in rows if r.get("quote") and HEDGE_CUES.search(r["quote"])]
-    assert len(hedged_quotes) >= 11  # the letter hedges with might, suggest, probably, proposed, potentially, ...
+    # the letter hedges with might, suggest, probably, proposed, potentially, ...
+    assert len(hedged_quotes) >= 11
     as_fact = [(short(r["claim"]), HEDGE_CUES.search(r["quote"]).group(0)) for r in hedged_quotes
                if short(r["modality"]) == "statedAsFact"]
     assert as_fact == []
-    cues = built.select(PREFIXES + "SELECT ?claim ?cue ?quote WHERE { ?claim dmkg:modalityCue ?cue ; dmkg:quote ?quote }")
+    cues = built.select(PREFIXES + """SELECT ?claim ?cue ?quote WHERE {
+        ?claim dmkg:modalityCue ?cue ; dmkg:quote ?quote }""")
     assert cues and all(c["cue"].lower() in c["quote"].lower() for c in cues)
 
 
@@ -66,14 +69,17 @@ def test_only_claims_stated_as_fact_become_plain_triples(built) -> None:
     rows = claims(built)
     hedged = [r for r in rows if short(r["modality"]) in HEDGED | {"curatorInference"}]
     assert {short(r["claim"]) for r in hedged} >= {
-        "claim-letter-rituximab-in-dm", "claim-letter-lymphocytes-ifn-in-dm", "claim-letter-dm-type-i-ifn-driven",
+        "claim-letter-rituximab-in-dm", "claim-letter-lymphocytes-ifn-in-dm",
+        "claim-letter-dm-type-i-ifn-driven",
         "claim-letter-lymphocytes-ifn-in-cle", "claim-letter-efalizumab-in-renal-transplantation",
         "claim-letter-dm-pathogenesis-unclear",
         "claim-entities-t-cell-skin-recruitment-kind-of-t-cell-recruitment"}
     assert [short(r["claim"]) for r in hedged if r["plain"] == "true"] == []
-    plain_not_fact = [short(r["claim"]) for r in rows if r["plain"] == "true" and short(r["modality"]) != "statedAsFact"]
+    plain_not_fact = [short(r["claim"]) for r in rows
+                      if r["plain"] == "true" and short(r["modality"]) != "statedAsFact"]
     assert plain_not_fact == []
-    assert not built.store().query(PREFIXES + "ASK { dmkgid:rituximab dmkg:reportedEffectiveIn dmkgid:dermatomyositis }")
+    assert not built.store().query(
+        PREFIXES + "ASK { dmkgid:rituximab dmkg:reportedEffectiveIn dmkgid:dermatomyositis }")
 
 
 def test_rituximab_evidence_is_possible_next_to_the_candidate_papers_own_claim(built) -> None:
@@ -90,7 +96,8 @@ def test_rituximab_evidence_is_possible_next_to_the_candidate_papers_own_claim(b
     assert short(candidate["source"]) == "pub-levine-2005" and "refNumber" not in candidate
     assert (short(candidate["design"]), candidate["patients"], candidate["modalityLabel"]) == (
         "openLabelPilotStudy", "7", "stated as fact")
-    assert (candidate["endpoint"], short(candidate["endpointKind"])) == ("muscle strength", "clinicalEndpoint")
+    assert (candidate["endpoint"], short(candidate["endpointKind"])) == (
+        "muscle strength", "clinicalEndpoint")
 
 
 def test_predicates_no_stronger_than_the_sentence(built) -> None:
@@ -108,8 +115,9 @@ def test_predicates_no_stronger_than_the_sentence(built) -> None:
 
 
 def test_recalcitrant_courses_respond_poorly_they_do_not_refute(built) -> None:
-    rows = built.select(PREFIXES + """SELECT ?s ?o ?direction ?design WHERE { ?c dmkg:claimPredicate dmkg:respondsPoorlyTo ;
-        dmkg:claimSubject ?s ; dmkg:claimObject ?o ; dmkg:hasDirection ?direction ; dmkg:hasEvidenceBasis ?design }""")
+    rows = built.select(PREFIXES + """SELECT ?s ?o ?direction ?design WHERE {
+        ?c dmkg:claimPredicate dmkg:respondsPoorlyTo ; dmkg:claimSubject ?s ; dmkg:claimObject ?o ;
+           dmkg:hasDirection ?direction ; dmkg:hasEvidenceBasis ?design }""")
     assert {(short(r["s"]), short(r["o"]), short(r["direction"]), short(r["design"])) for r in rows} == {
         ("recalcitrant-dermatomyositis", kind, "supports", "citedLiterature")
         for kind in ("Corticosteroid", "ImmunomodulatoryDrug", "Immunosuppressant")}
@@ -117,16 +125,19 @@ def test_recalcitrant_courses_respond_poorly_they_do_not_refute(built) -> None:
 
 
 def test_letter_claims_take_no_design_from_an_unverified_assignment(built) -> None:
-    rows = built.select(PREFIXES + """SELECT DISTINCT ?claim ?designLabel ?quote WHERE { ?claim dmkg:statedIn dmkgid:letter ;
+    rows = built.select(PREFIXES + """SELECT DISTINCT ?claim ?designLabel ?quote WHERE {
+        ?claim dmkg:statedIn dmkgid:letter ;
         dmkg:citesReference ?ref ; dmkg:hasEvidenceBasis/rdfs:label ?designLabel ; dmkg:quote ?quote }""")
     assert rows
     for row in rows:  # "design not stated", the author's own reasoning, or the design the sentence names
         label = row["designLabel"]
-        assert label.startswith("cited literature") or label == "mechanistic reasoning" or label in row["quote"], row
+        assert (label.startswith("cited literature") or label == "mechanistic reasoning"
+                or label in row["quote"]), row
 
 
 def test_candidate_claims_count_the_patients_with_the_disease(built) -> None:
-    rows = built.select(PREFIXES + "SELECT ?claim ?n WHERE { ?claim dmkg:numberOfPatients ?n ; dmkg:claimObject dmkgid:dermatomyositis }")
+    rows = built.select(PREFIXES + """SELECT ?claim ?n WHERE {
+        ?claim dmkg:numberOfPatients ?n ; dmkg:claimObject dmkgid:dermatomyositis }""")
     patients = {short(r["claim"]): r["n"] for r in rows}
     assert patients["claim-ref-01-ifn-genes-in-dm-muscle"] == "14"  # 14 DM of 67
     assert patients["claim-ref-04-mxa-cxcr3-in-dm-skin"] == "11"  # 11 DM of 23 donors
@@ -134,11 +145,16 @@ def test_candidate_claims_count_the_patients_with_the_disease(built) -> None:
 
 def test_surrogate_and_non_significant_endpoints_are_not_reported_effective(built) -> None:
     rows = built.select(PREFIXES + """SELECT ?claim ?p ?direction ?kind ?significant WHERE {
-        ?claim dmkg:statedIn dmkgid:pub-gauvreau-2003 ; dmkg:claimPredicate ?p ; dmkg:hasDirection ?direction ;
-        dmkg:hasEndpointKind ?kind ; dmkg:statisticallySignificant ?significant }""")
-    assert {(short(r["claim"]), short(r["p"]), short(r["direction"]), short(r["kind"]), r["significant"]) for r in rows} == {
-        ("claim-ref-11-efalizumab-late-asthmatic-response", "studiedInTrialFor", "noEffect", "surrogateEndpoint", "false"),
-        ("claim-ref-11-efalizumab-sputum-cells", "studiedInTrialFor", "supports", "surrogateEndpoint", "true"),
+        ?claim dmkg:statedIn dmkgid:pub-gauvreau-2003 ; dmkg:claimPredicate ?p ;
+        dmkg:hasDirection ?direction ; dmkg:hasEndpointKind ?kind ;
+        dmkg:statisticallySignificant ?significant }""")
+    got = {(short(r["claim"]), short(r["p"]), short(r["direction"]), short(r["kind"]), r["significant"])
+           for r in rows}
+    assert got == {
+        ("claim-ref-11-efalizumab-late-asthmatic-response", "studiedInTrialFor", "noEffect",
+         "surrogateEndpoint", "false"),
+        ("claim-ref-11-efalizumab-sputum-cells", "studiedInTrialFor", "supports", "surrogateEndpoint",
+         "true"),
     }
 
 
@@ -158,11 +174,13 @@ def test_no_recalled_identifier_is_a_plain_cross_reference(built) -> None:
 
 
 def test_mappings_say_no_more_than_is_true(built) -> None:
-    dm = built.select(PREFIXES + "SELECT ?p ?x WHERE { dmkgid:dermatomyositis ?p ?x FILTER (CONTAINS(STR(?x), 'M33')) }")
+    dm = built.select(PREFIXES + """SELECT ?p ?x WHERE {
+        dmkgid:dermatomyositis ?p ?x FILTER (CONTAINS(STR(?x), 'M33')) }""")
     assert [(short(r["p"]), r["x"]) for r in dm] == [
         ("core#broadMatch", "http://purl.bioontology.org/ontology/ICD10CM/M33")]
     genes = built.select(PREFIXES + """SELECT ?s ?p ?x WHERE { ?s ?p ?x
-        FILTER (STRSTARTS(STR(?x), "http://identifiers.org/hgnc/") || STRSTARTS(STR(?x), "http://identifiers.org/ncbigene/")) }""")
+        FILTER (STRSTARTS(STR(?x), "http://identifiers.org/hgnc/")
+                || STRSTARTS(STR(?x), "http://identifiers.org/ncbigene/")) }""")
     assert genes and {short(r["p"]) for r in genes} == {"core#relatedMatch"}
     unjustified = built.select(PREFIXES + """SELECT ?ph WHERE { ?ph a dmkg:Phenotype
         FILTER NOT EXISTS { ?ph dmkg:mappingJustification ?why } }""")
@@ -170,9 +188,11 @@ def test_mappings_say_no_more_than_is_true(built) -> None:
 
 
 def test_hpo_choices_say_no_more_than_the_text(built) -> None:
-    emg = built.select(PREFIXES + "SELECT ?x WHERE { dmkgid:finding-emg dmkg:showsPhenotype/oboInOwl:hasDbXref ?x }")
+    emg = built.select(PREFIXES + """SELECT ?x WHERE {
+        dmkgid:finding-emg dmkg:showsPhenotype/oboInOwl:hasDbXref ?x }""")
     assert {r["x"] for r in emg} == {"HP:0003457", "HP:0100614"}  # EMG abnormality, not "myopathic"
-    intro = built.select(PREFIXES + """SELECT ?x WHERE { ?c dmkg:statedIn dmkgid:letter ; dmkg:section "introduction" ;
+    intro = built.select(PREFIXES + """SELECT ?x WHERE {
+        ?c dmkg:statedIn dmkgid:letter ; dmkg:section "introduction" ;
         dmkg:claimPredicate dmkg:hasPhenotype ; dmkg:claimObject/oboInOwl:hasDbXref ?x }""")
     assert {r["x"] for r in intro} == {"HP:0003701", "HP:0001041", "HP:0000282", "HP:0025508"}
 
@@ -193,23 +213,28 @@ def test_bibliographic_status_is_never_above_the_record(built) -> None:
 
 
 def test_timing_is_not_spread_and_the_pathogenesis_is_unclear(built) -> None:
-    timing = {short(r["c"]): r["t"] for r in built.select(PREFIXES + "SELECT ?c ?t WHERE { ?c a dmkg:TreatmentCourse ; dmkg:timing ?t }")}
+    courses = built.select(PREFIXES + "SELECT ?c ?t WHERE { ?c a dmkg:TreatmentCourse ; dmkg:timing ?t }")
+    timing = {short(r["c"]): r["t"] for r in courses}
     assert timing["course-4-efalizumab"] == "during the following month"
     assert timing["course-4-prednisolone"] == timing["course-4-azathioprine"] == "not reported"
-    unclear = built.select(PREFIXES + """SELECT ?quote WHERE { ?c dmkg:hasModality dmkg:unclear ; dmkg:quote ?quote ;
+    unclear = built.select(PREFIXES + """SELECT ?quote WHERE {
+        ?c dmkg:hasModality dmkg:unclear ; dmkg:quote ?quote ;
         dmkg:modalityCue "unclear" }""")
     assert unclear == [{"quote": "The pathogenesis of DM is unclear"}]
 
 
-TARGETS = PREFIXES + """SELECT ?drug ?t WHERE { ?d dmkg:hasTarget ?x . ?d rdfs:label ?drug . ?x rdfs:label ?t }
+TARGETS = PREFIXES + """SELECT ?drug ?t WHERE {
+  ?d dmkg:hasTarget ?x . ?d rdfs:label ?drug . ?x rdfs:label ?t }
 ORDER BY ?drug ?t"""
 
 
 def test_default_graph_queries_return_each_fact_once(built) -> None:
     rows = [(r["drug"], r["t"]) for r in built.select(TARGETS)]
-    assert rows == sorted(set(rows)) and ("infliximab", "TNF-alpha") in rows and ("efalizumab", "CD11a") in rows
+    assert rows == sorted(set(rows))
+    assert ("infliximab", "TNF-alpha") in rows and ("efalizumab", "CD11a") in rows
     # the per-source graphs still say who states it
-    sources = built.select(PREFIXES + """SELECT DISTINCT ?g WHERE { GRAPH ?g { dmkgid:infliximab dmkg:hasTarget dmkgid:tnf-alpha } }""")
+    sources = built.select(PREFIXES + """SELECT DISTINCT ?g WHERE {
+        GRAPH ?g { dmkgid:infliximab dmkg:hasTarget dmkgid:tnf-alpha } }""")
     assert len(sources) == 2
 
 
@@ -221,8 +246,8 @@ def test_cli_query_returns_each_fact_once(built) -> None:
 
 def test_export_holds_each_default_graph_triple_once(built, tmp_path) -> None:
     target = tmp_path / "dmkg.nt"
-    subprocess.run([*DMKG, "export", "--format", "ntriples", "--output", str(target), "--store", str(built.store_path)],
-                   check=True, capture_output=True)
+    subprocess.run([*DMKG, "export", "--format", "ntriples", "--output", str(target),
+                    "--store", str(built.store_path)], check=True, capture_output=True)
     lines = target.read_text(encoding="utf-8").splitlines()
     assert lines and len(lines) == len(set(lines))
     targets = [line for line in lines if "/vocab/hasTarget>" in line and "/id/infliximab>" in line]

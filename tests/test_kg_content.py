@@ -28,16 +28,19 @@ def test_treatment_history_in_order_with_dose_route_and_timing(built):
         SELECT ?step ?drug ?dose ?unit ?freq ?route ?timing
         WHERE { dmkgid:case dmkg:hasTreatmentCourse ?c .
           ?c dmkg:stepNumber ?step ; dmkg:administersDrug/rdfs:label ?drug ; dmkg:doseValue ?dose ;
-             dmkg:doseUnit ?unit ; dmkg:frequency ?freq ; dmkg:hasRoute/rdfs:label ?route ; dmkg:timing ?timing }
+             dmkg:doseUnit ?unit ; dmkg:frequency ?freq ; dmkg:hasRoute/rdfs:label ?route ;
+             dmkg:timing ?timing }
         ORDER BY ?step ?drug""")
     assert [tuple(r.values()) for r in rows] == [
         ("1", "prednisolone", "60", "mg", "per day", "oral", "initial treatment"),
         ("2", "methotrexate", "15", "mg", "per week", "intravenous",
          "additional, after the initial treatment had not improved the clinical picture"),
-        ("3", "efalizumab", "1", "mg/kg body weight", "per week", "subcutaneous", "after methotrexate had had no effect"),
+        ("3", "efalizumab", "1", "mg/kg body weight", "per week", "subcutaneous",
+         "after methotrexate had had no effect"),
         ("3", "prednisolone", "40", "mg", "per day", "route not reported", "with the start of efalizumab"),
         ("4", "azathioprine", "50", "mg", "per day", "route not reported", "not reported"),
-        ("4", "efalizumab", "1.8", "mg/kg body weight", "per week", "subcutaneous", "during the following month"),
+        ("4", "efalizumab", "1.8", "mg/kg body weight", "per week", "subcutaneous",
+         "during the following month"),
         ("4", "prednisolone", "10", "mg", "per day", "route not reported", "not reported"),
     ]
 
@@ -47,7 +50,8 @@ def test_responses_belong_to_regimens_not_to_single_drugs(built):
         SELECT ?step (GROUP_CONCAT(DISTINCT ?drug; separator="+") AS ?drugs)
                (GROUP_CONCAT(DISTINCT ?kind; separator="|") AS ?kinds)
         WHERE { dmkgid:case dmkg:hasTreatmentRegimen ?r .
-          ?r dmkg:stepNumber ?step ; dmkg:includesCourse/dmkg:administersDrug/rdfs:label ?drug ; dmkg:hasOutcome ?o .
+          ?r dmkg:stepNumber ?step ; dmkg:includesCourse/dmkg:administersDrug/rdfs:label ?drug ;
+             dmkg:hasOutcome ?o .
           GRAPH <https://w3id.org/dmkg/graph/letter/assertion> { ?o a ?k }
           FILTER(STRSTARTS(STR(?k), STR(dmkg:))) BIND(STRAFTER(STR(?k), "vocab/") AS ?kind) }
         GROUP BY ?step ORDER BY ?step""")
@@ -59,7 +63,8 @@ def test_responses_belong_to_regimens_not_to_single_drugs(built):
         ("3", "efalizumab+prednisolone", "MarkedImprovement|MinorImprovement"),
         ("4", "azathioprine+efalizumab+prednisolone", "StableDisease"),
     ]
-    assert built.select(PREFIXES + "SELECT ?c ?o WHERE { ?c a dmkg:TreatmentCourse ; dmkg:hasOutcome ?o }") == []
+    courses = "SELECT ?c ?o WHERE { ?c a dmkg:TreatmentCourse ; dmkg:hasOutcome ?o }"
+    assert built.select(PREFIXES + courses) == []
     # starting azathioprine is not evidence for azathioprine
     assert built.select(PREFIXES + """SELECT ?claim WHERE { ?claim dmkg:claimSubject dmkgid:azathioprine ;
         dmkg:hasDirection dmkg:supports }""") == []
@@ -67,8 +72,10 @@ def test_responses_belong_to_regimens_not_to_single_drugs(built):
 
 def test_methotrexate_was_given_for_8_weeks_added_to_prednisolone(built):
     rows = built.select(PREFIXES + """
-        SELECT ?v ?u ?with WHERE { dmkgid:course-2-methotrexate dmkg:durationValue ?v ; dmkg:durationUnit ?u .
-          ?regimen dmkg:includesCourse dmkgid:course-2-methotrexate , ?with . FILTER (?with != dmkgid:course-2-methotrexate) }""")
+        SELECT ?v ?u ?with WHERE {
+          dmkgid:course-2-methotrexate dmkg:durationValue ?v ; dmkg:durationUnit ?u .
+          ?regimen dmkg:includesCourse dmkgid:course-2-methotrexate , ?with .
+          FILTER (?with != dmkgid:course-2-methotrexate) }""")
     assert rows == [{"v": "8", "u": "week", "with": DMKGID + "course-1-prednisolone"}]
 
 
@@ -77,7 +84,8 @@ def test_weight_course_is_structured(built):
         SELECT ?finding ?change ?period ?unit ?anchor WHERE { dmkgid:case dmkg:hasFinding ?finding .
           ?finding dmkg:bodyWeightChange ?change ; dmkg:periodValue ?period ; dmkg:periodUnit ?unit ;
           dmkg:periodAnchor ?anchor } ORDER BY ?change""")
-    assert [(r["finding"].rsplit("/", 1)[1], r["change"], r["period"], r["unit"], r["anchor"]) for r in rows] == [
+    got = [(r["finding"].rsplit("/", 1)[1], r["change"], r["period"], r["unit"], r["anchor"]) for r in rows]
+    assert got == [
         ("finding-weight-loss", "-6", "4", "month", "before presentation"),
         ("finding-weight-gain", "12", "12", "month", "of follow-up"),
     ]
@@ -90,12 +98,14 @@ def test_follow_up_outcome_quotes_the_12_kg_weight_gain(built):
 
 def test_efalizumab_targets_cd11a_the_alpha_subunit_of_lfa1_and_blocks_lfa1_icam1(built):
     rows = built.select(PREFIXES + """
-        SELECT DISTINCT ?target ?complex ?process WHERE { dmkgid:efalizumab dmkg:hasTarget ?t ; dmkg:inhibitsProcess ?pr .
+        SELECT DISTINCT ?target ?complex ?process WHERE {
+          dmkgid:efalizumab dmkg:hasTarget ?t ; dmkg:inhibitsProcess ?pr .
           ?t rdfs:label ?target ; dmkg:subunitOf/rdfs:label ?complex . ?pr rdfs:label ?process }""")
     assert rows == [{"target": "CD11a", "complex": "LFA-1", "process": "LFA-1/ICAM-1 interaction"}]
     # the genes encoding a protein are related to it, not the same thing
     assert built.select(PREFIXES + "SELECT ?x WHERE { dmkgid:cd11a oboInOwl:hasDbXref ?x }") == []
-    related = {r["x"] for r in built.select(PREFIXES + "SELECT ?x WHERE { dmkgid:cd11a skos:relatedMatch ?x }")}
+    matches = built.select(PREFIXES + "SELECT ?x WHERE { dmkgid:cd11a skos:relatedMatch ?x }")
+    related = {r["x"] for r in matches}
     assert related == {"http://identifiers.org/hgnc/6148", "http://identifiers.org/ncbigene/3683"}
 
 
@@ -103,11 +113,13 @@ def test_stated_mechanism_stops_at_t_cell_recruitment_into_the_skin(built):
     """The letter states the chain up to T-cell recruitment into the skin; it links only the general
     recruitment of B and T cells to DM, and as probable: no plain triple may close the chain."""
     reached = built.select(PREFIXES + """
-        SELECT ?step WHERE { dmkgid:lfa1-icam1-interaction (dmkg:importantFor|dmkg:stepOf|dmkg:promotes)+ ?step }""")
+        SELECT ?step WHERE {
+          dmkgid:lfa1-icam1-interaction (dmkg:importantFor|dmkg:stepOf|dmkg:promotes)+ ?step }""")
     assert {r["step"].rsplit("/", 1)[1] for r in reached} == {
         "lymphocyte-endothelial-attachment", "lymphocyte-skin-homing", "t-cell-skin-recruitment"}
     assert built.select(PREFIXES + "SELECT ?x WHERE { ?x dmkg:implicatedIn dmkgid:dermatomyositis }") == []
-    assert built.select(PREFIXES + "SELECT ?x WHERE { dmkgid:lfa1-icam1-interaction dmkg:requiredFor ?x }") == []
+    required = "SELECT ?x WHERE { dmkgid:lfa1-icam1-interaction dmkg:requiredFor ?x }"
+    assert built.select(PREFIXES + required) == []
 
 
 def test_patient_phenotypes_carry_hpo_identifiers(built):
@@ -126,7 +138,8 @@ def test_patient_phenotypes_carry_hpo_identifiers(built):
 
 def test_all_16_references_are_present_and_none_is_upgraded_to_verified(built):
     rows = built.select(PREFIXES + """
-        SELECT ?n ?status WHERE { ?r a dmkg:CitedReference ; dmkg:referenceNumber ?n ; dmkg:assignmentStatus ?status }
+        SELECT ?n ?status WHERE {
+          ?r a dmkg:CitedReference ; dmkg:referenceNumber ?n ; dmkg:assignmentStatus ?status }
         ORDER BY ?n""")
     assert [int(r["n"]) for r in rows] == list(range(1, 17))
     assert {r["status"] for r in rows} == {"unverified"}
@@ -149,7 +162,8 @@ def test_references_cited_for_type_i_interferons_in_dermatomyositis(built):
 def test_verified_pmids_of_candidate_publications(built, number, pmid):
     rows = built.select(PREFIXES + """
         SELECT ?n ?pmid ?s WHERE { ?r dmkg:referenceNumber ?n ; dmkg:identifiedAs ?p . ?p dmkg:pmid ?pmid ;
-          dmkg:pmidStatus ?s }""", n=ox.Literal(str(number), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
+          dmkg:pmidStatus ?s }""",
+        n=ox.Literal(str(number), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
     assert rows == [{"n": str(number), "pmid": pmid, "s": "verified"}]
 
 
@@ -165,8 +179,10 @@ def test_every_claim_is_traceable_to_a_source(built):
 def test_each_source_has_assertion_provenance_and_pubinfo_graphs(built):
     rows = built.select("""
         PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX dcterms: <http://purl.org/dc/terms/>
-        SELECT ?a ?src ?license WHERE { GRAPH ?pg { ?a prov:wasDerivedFrom ?src } GRAPH ?ig { ?a dcterms:license ?license }
+        SELECT ?a ?src ?license WHERE {
+          GRAPH ?pg { ?a prov:wasDerivedFrom ?src } GRAPH ?ig { ?a dcterms:license ?license }
           FILTER(STRENDS(STR(?pg), "/provenance") && STRENDS(STR(?ig), "/pubinfo")) }""")
     assert len(rows) == 18
     assert {r["license"] for r in rows} == {"https://creativecommons.org/licenses/by/4.0/"}
-    assert {r["a"].rsplit("/", 2)[1] for r in rows} == {"letter", "entities", *(f"ref-{n:02d}" for n in range(1, 17))}
+    references = {f"ref-{n:02d}" for n in range(1, 17)}
+    assert {r["a"].rsplit("/", 2)[1] for r in rows} == {"letter", "entities", *references}

@@ -142,9 +142,13 @@ def test_named_query_answer_downloads_as_csv(real, built) -> None:
 
 def test_case_page_lists_its_courses_in_step_order(real) -> None:
     page = real.get("/id/case", headers=BROWSER).text
-    relations = page[page.index('<table class="relations">') : page.index("</table>", page.index("relations"))]
+    relations = page[
+        page.index('<table class="relations">') : page.index("</table>", page.index("relations"))
+    ]
     steps: dict[str, list[int]] = {}
-    for predicate, step in re.findall(r"<tr><td><a [^>]*>([^<]+)</a></td><td><a [^>]*>step (\d+):", relations):
+    for predicate, step in re.findall(
+        r"<tr><td><a [^>]*>([^<]+)</a></td><td><a [^>]*>step (\d+):", relations
+    ):
         steps.setdefault(predicate, []).append(int(step))
     assert steps["has treatment regimen"] == [1, 2, 3, 4]
     assert all(numbers == sorted(numbers) for numbers in steps.values()), steps

@@ -25,7 +25,9 @@ def build(directory: Path, label: str, triples: int = 40) -> Path:
 
 
 def served_label(server) -> str:
-    answer = server.get("/sparql?" + urllib.parse.urlencode({"query": "SELECT DISTINCT ?o WHERE { ?s ?p ?o }"}))
+    answer = server.get(
+        "/sparql?" + urllib.parse.urlencode({"query": "SELECT DISTINCT ?o WHERE { ?s ?p ?o }"})
+    )
     assert answer.status == 200, answer.text
     return json.loads(answer.body)["results"]["bindings"][0]["o"]["value"]
 

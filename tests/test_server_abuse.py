@@ -101,7 +101,9 @@ def test_known_pathological_queries_cannot_take_every_worker(tiny_store) -> None
         statuses: list[int] = []
         hammers = [
             threading.Thread(
-                target=lambda: statuses.append(client.get("/sparql", query_string={"query": CARTESIAN}).status_code)
+                target=lambda: statuses.append(
+                    client.get("/sparql", query_string={"query": CARTESIAN}).status_code
+                )
             )
             for _ in range(4)
         ]

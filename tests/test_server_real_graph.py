@@ -69,7 +69,9 @@ def test_http_default_graph_returns_each_fact_once(real) -> None:
 
 def test_rituximab_page_shows_the_letters_hedge(real) -> None:
     page = html.unescape(real.get("/id/rituximab", headers=BROWSER).text)
-    sections = [s for s in page.split('<section class="claim">')[1:] if "claim-letter-rituximab-in-dm" in s[:600]]
+    sections = [
+        s for s in page.split('<section class="claim">')[1:] if "claim-letter-rituximab-in-dm" in s[:600]
+    ]
     assert len(sections) == 1 and "Modality: <strong>possible</strong> (cue: might)" in sections[0]
 
 

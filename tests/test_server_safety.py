@@ -199,7 +199,8 @@ def test_crashing_worker_is_replaced(tiny_store) -> None:
     from server import create_app
 
     app = create_app({"STORE_PATH": str(tiny_store), "QUERY_WORKERS": 1, "MAX_NESTING_DEPTH": 10**7,
-                      "MAX_QUERY_OPERATORS": 10**7, "ACCESS_LOG": False, "QUERY_TIMEOUT_S": 20.0})  # fmt: skip
+                      "MAX_QUERY_OPERATORS": 10**7, "ACCESS_LOG": False,
+                      "QUERY_TIMEOUT_S": 20.0})  # fmt: skip
     client = app.test_client()
     try:
         bomb = "SELECT * WHERE { FILTER(" + "(" * 400_000 + "1" + ")" * 400_000 + ") }"
@@ -349,19 +350,29 @@ def test_graph_store_writes_with_updates_enabled(store_copy) -> None:
             if answer.status_code == 200 else set()
 
     try:
-        assert client.put("/store", query_string=graph, data=turtle, content_type="text/turtle").status_code == 401
-        created = client.put("/store", query_string=graph, data=turtle, content_type="text/turtle", headers=good)
+        assert (
+            client.put("/store", query_string=graph, data=turtle, content_type="text/turtle").status_code
+            == 401
+        )
+        created = client.put(
+            "/store", query_string=graph, data=turtle, content_type="text/turtle", headers=good
+        )
         assert created.status_code == 201, created.text
         assert triples() == {("<https://example.org/says>", '"first" .')}
-        added = client.post("/store", query_string=graph, data="<https://example.org/a> <https://example.org/says> "
-                            "'second' .", content_type="text/turtle", headers=good)  # fmt: skip
+        second = "<https://example.org/a> <https://example.org/says> 'second' ."
+        added = client.post("/store", query_string=graph, data=second, content_type="text/turtle",
+                            headers=good)  # fmt: skip
         assert added.status_code == 204 and len(triples()) == 2
         replaced = client.put("/store", query_string=graph, data=turtle.replace("first", "third"),
                               content_type="text/turtle", headers=good)  # fmt: skip
         assert replaced.status_code == 204 and triples() == {("<https://example.org/says>", '"third" .')}
-        bad = client.put("/store", query_string=graph, data="not turtle {", content_type="text/turtle", headers=good)
+        bad = client.put(
+            "/store", query_string=graph, data="not turtle {", content_type="text/turtle", headers=good
+        )
         assert bad.status_code == 400 and "not valid text/turtle" in bad.text
-        quads = client.put("/store", query_string=graph, data="", content_type="application/n-quads", headers=good)
+        quads = client.put(
+            "/store", query_string=graph, data="", content_type="application/n-quads", headers=good
+        )
         assert quads.status_code == 415
         assert client.delete("/store", query_string=graph, headers=good).status_code == 204
         assert client.get("/store", query_string=graph).status_code == 404

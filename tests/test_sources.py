@@ -83,13 +83,17 @@ def test_a_misspelt_key_names_file_line_and_field(tmp_path):
     with pytest.raises(SourceError) as info:
         read_sources(directory)
     assert info.value.path.name == "document.yaml"
-    assert f"document.yaml:{line}: cases.0.courses.2.dose_units: Extra inputs are not permitted" in str(info.value)
+    assert f"document.yaml:{line}: cases.0.courses.2.dose_units: Extra inputs are not permitted" in str(
+        info.value
+    )
     assert (info.value.field, info.value.line) == ("cases.0.courses.2.dose_unit", line - 4)
 
 
 def test_a_negative_dose_is_rejected_at_its_line(tmp_path):
     directory = copy_sources(tmp_path)
-    line = replace_in(directory / "letter" / "document.yaml", "        dose_value: 60", "        dose_value: -60")
+    line = replace_in(
+        directory / "letter" / "document.yaml", "        dose_value: 60", "        dose_value: -60"
+    )
     with pytest.raises(SourceError) as info:
         read_sources(directory)
     assert (info.value.line, info.value.field) == (line, "cases.0.courses.0.dose_value")
@@ -120,6 +124,8 @@ def test_a_reference_cited_but_not_listed_is_named_at_its_line(tmp_path):
 def test_a_claim_without_quote_reference_or_url_is_rejected(tmp_path):
     directory = copy_sources(tmp_path)
     path = directory / "entities.yaml"
-    replace_in(path, "    source_url: https://api.fda.gov/drug/label.json?search=openfda.brand_name%3ARituxan\n", "")
+    replace_in(
+        path, "    source_url: https://api.fda.gov/drug/label.json?search=openfda.brand_name%3ARituxan\n", ""
+    )
     with pytest.raises(SourceError, match="needs a quote, cited references or a source_url"):
         read_sources(directory)

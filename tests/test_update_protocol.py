@@ -18,7 +18,9 @@ def writable(tiny_store, tmp_path_factory):
     shutil.copytree(tiny_store, store)
     token = directory / "token"
     token.write_text("protocol-token", encoding="utf-8")
-    server = start_server(store, directory / "serve.log", "--enable-updates", "--update-token-file", str(token))
+    server = start_server(
+        store, directory / "serve.log", "--enable-updates", "--update-token-file", str(token)
+    )
     yield server
     stop_server(server)
 

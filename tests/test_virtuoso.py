@@ -161,8 +161,8 @@ def test_a_query_that_crashed_virtuoso_is_answered_or_a_clear_502_or_503(name, l
 
 def test_literals_language_tags_and_order(local, remote) -> None:
     query = (
-        "SELECT DISTINCT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label FILTER(isIRI(?s)) } "
-        "ORDER BY ?s ?label LIMIT 40"
+        "SELECT DISTINCT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label "
+        "FILTER(isIRI(?s)) } ORDER BY ?s ?label LIMIT 40"
     )
     assert rows(get_sparql(remote, query).body) == rows(get_sparql(local, query).body)
 

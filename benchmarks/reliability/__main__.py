@@ -6,7 +6,8 @@
 Order: build the real graph into benchmarks/work/reliability/build; serve it (2 workers, 3 s limit);
 soak; idle and slow connections; kill -9 during builds while it serves, then one build to completion;
 stop; the memory probe on a server with the default limits; the fuzzer against a writable copy; the
-W3C update cases against dmkg and ``oxigraph serve``; the report. The server's process-tree memory is sampled every second throughout.
+W3C update cases against dmkg and ``oxigraph serve``; the report. The server's process-tree memory is
+sampled every second throughout.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ TOKEN = "reliability-rig-token"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.reliability", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.reliability", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--minutes", type=float, default=10.0, help="soak duration [10]")
     parser.add_argument("--clients", type=int, default=32, help="soak clients [32]")
     parser.add_argument("--fuzz", type=int, default=10_000, help="fuzzed requests [10000]")
@@ -37,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3.0, help="the servers' query time limit, s [3]")
     parser.add_argument("--out", type=Path, default=BENCH / "reliability" / "RELIABILITY.md")
     args = parser.parse_args(argv)
-    command = "python -m benchmarks.reliability" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
+    command = "python -m benchmarks.reliability" + "".join(
+        f" {a}" for a in (argv if argv is not None else sys.argv[1:])
+    )
 
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
@@ -45,24 +50,28 @@ def main(argv: list[str] | None = None) -> int:
     server_tmp = WORK / "server-tmp"  # the servers' TMPDIR: what they leave there is a leftover
     server_tmp.mkdir()
     env = {"TMPDIR": str(server_tmp)}
-    facts: dict = {"command": command, "args": vars(args), "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    facts: dict = {"command": command, "args": vars(args),
+                   "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                    "load_before": os.getloadavg()}  # fmt: skip
 
     step("initial build")
     started = time.monotonic()
-    subprocess.run([*killbuild.BUILD, str(SOURCES_DIR)], env={**os.environ, "DMKG_BUILD": str(build_dir)}, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run([*killbuild.BUILD, str(SOURCES_DIR)], env={**os.environ, "DMKG_BUILD": str(build_dir)},
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     facts["build_seconds"] = time.monotonic() - started
 
-    server = Server.start(build_dir / "store", WORK / "serve.log", "--timeout", str(args.timeout), "--workers", "2",
-                          env=env)
+    server = Server.start(
+        build_dir / "store", WORK / "serve.log", "--timeout", str(args.timeout), "--workers", "2", env=env
+    )
     sampler = MemorySampler(server.process.pid)
     try:
         time.sleep(5)
         step(f"soak: {args.clients} clients, {args.minutes:g} min")
         sampler.phase = "soak"
-        facts["soak"] = soak.run(server.port, args.clients, args.minutes,
-                                 on_minute=lambda m, r: step(f"  minute {m}: {r.summary()['requests']} requests"))  # fmt: skip
+        facts["soak"] = soak.run(
+            server.port, args.clients, args.minutes,
+            on_minute=lambda m, r: step(f"  minute {m}: {r.summary()['requests']} requests"),
+        )  # fmt: skip
         sampler.phase = "after soak"
         time.sleep(10)
         step("idle and slow connections")
@@ -95,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     shutil.copytree((build_dir / "store").resolve(), writable)
     (WORK / "token").write_text(TOKEN, encoding="utf-8")
     fuzz_server = Server.start(writable, WORK / "fuzz.log", "--timeout", str(args.timeout), "--workers", "2",
-                               "--enable-updates", "--update-token-file", str(WORK / "token"), env=env)  # fmt: skip
+                               "--enable-updates", "--update-token-file", str(WORK / "token"),
+                               env=env)  # fmt: skip
     try:
         facts["fuzz"] = fuzz.run(fuzz_server.port, args.fuzz, TOKEN)
         facts["fuzz_server_alive"] = fuzz_server.alive()
@@ -119,8 +129,9 @@ def compare_update_protocol(build_dir: Path, env: dict[str, str]) -> dict[str, d
     results: dict[str, dict[str, bool]] = {}
     store = WORK / "protocol-store"
     shutil.copytree((build_dir / "store").resolve(), store)
-    server = Server.start(store, WORK / "protocol.log", "--enable-updates", "--update-token-file", str(WORK / "token"),
-                          env=env)
+    server = Server.start(
+        store, WORK / "protocol.log", "--enable-updates", "--update-token-file", str(WORK / "token"), env=env
+    )
     try:
         url = f"http://127.0.0.1:{server.port}/sparql"
         results["dmkg serve"] = update_protocol.run_cases(
@@ -136,7 +147,9 @@ def compare_update_protocol(build_dir: Path, env: dict[str, str]) -> dict[str, d
             base = f"http://127.0.0.1:{port}"
             for _ in range(100):
                 try:
-                    update_protocol.Endpoint(base + "/query", base + "/update", {}).send("GET", base + "/", None, {})
+                    update_protocol.Endpoint(base + "/query", base + "/update", {}).send(
+                        "GET", base + "/", None, {}
+                    )
                     break
                 except OSError:
                     time.sleep(0.1)

@@ -127,7 +127,8 @@ class Server:
         port = free_port()
         handle = log.open("w")
         process = subprocess.Popen(
-            [str(PYTHON), "-m", "server", "--store", str(store), "--host", "127.0.0.1", "--port", str(port), *args],
+            [str(PYTHON), "-m", "server", "--store", str(store), "--host", "127.0.0.1", "--port", str(port),
+             *args],
             cwd=REPO, env={**os.environ, **(env or {})}, stdout=handle, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip

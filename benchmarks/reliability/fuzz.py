@@ -22,17 +22,18 @@ from benchmarks.reliability.soak import PATHOLOGICAL
 
 PATHS = ["/", "/sparql", "/sparql/", "/queries", "/queries/treatment-timeline", "/queries/mechanism-path",
          "/queries/no-such-query", "/id/efalizumab", "/id/case", "/id/", "/id/%00", "/vocab/Drug", "/store",
-         "/.well-known/void", "/health", "/static/dmkg.css", "/static/../server/config.py", "/nope", "//sparql",
-         "/sparql%2F..", "/id/%C0%AF", "/queries/%ZZ", "/id/" + "a" * 5000]  # fmt: skip
+         "/.well-known/void", "/health", "/static/dmkg.css", "/static/../server/config.py", "/nope",
+         "//sparql", "/sparql%2F..", "/id/%C0%AF", "/queries/%ZZ", "/id/" + "a" * 5000]  # fmt: skip
 METHODS = ["GET", "GET", "GET", "POST", "POST", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE",
            "FOO", "get", ""]  # fmt: skip
 CONTENT_TYPES = ["application/sparql-query", "application/sparql-update", "application/x-www-form-urlencoded",
                  "text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json",
                  "multipart/form-data; boundary=x", "text/plain", "application/sparql-query; charset=UTF-16",
                  "", ";;;", "application/x-www-form-urlencoded; charset=latin1"]  # fmt: skip
-ACCEPTS = ["*/*", "application/sparql-results+json", "text/csv", "text/turtle", "text/html", "application/xml",
-           "image/png", "text/*;q=abc", "application/sparql-results+xml;q=0.1, text/tab-separated-values",
-           "", "*/*;q=0", "application/n-quads", ",,,,"]  # fmt: skip
+ACCEPTS = ["*/*", "application/sparql-results+json", "text/csv", "text/turtle", "text/html",
+           "application/xml", "image/png", "text/*;q=abc",
+           "application/sparql-results+xml;q=0.1, text/tab-separated-values", "", "*/*;q=0",
+           "application/n-quads", ",,,,"]  # fmt: skip
 QUERIES = [
     "SELECT * WHERE { ?s ?p ?o } LIMIT 10",
     "ASK { ?s a <https://w3id.org/dmkg/vocab/Drug> }",
@@ -53,10 +54,11 @@ UPDATES = [
     "LOAD <http://127.0.0.1:9/data.ttl>",
     "WITH <https://example.org/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
 ]
-HOSTILE = ["{", "}", "(", ")", "[", "]", "SELECT", "SERVICE <http://127.0.0.1:9/>", "\\u0053ERVICE", "\x00", "%",
-           '"', "'''", "<", ">", "#", "\\", "\ud7ff", "é", "\u202e", "&&", "||", "!", "/", "|", "^", "MINUS {}",
-           "OPTIONAL", "UNION", "FILTER(", "BIND(1 AS ?x)", "VALUES ?x {", "?", "$", "_:b", "@en", "^^",
-           "\"" + "x" * 10000 + "\"", "1e999999", "LIMIT 99999999999999999999", "GRAPH ?g {", ";", "."]  # fmt: skip
+HOSTILE = ["{", "}", "(", ")", "[", "]", "SELECT", "SERVICE <http://127.0.0.1:9/>", "\\u0053ERVICE", "\x00",
+           "%", '"', "'''", "<", ">", "#", "\\", "\ud7ff", "é", "\u202e", "&&", "||", "!", "/", "|", "^",
+           "MINUS {}", "OPTIONAL", "UNION", "FILTER(", "BIND(1 AS ?x)", "VALUES ?x {", "?", "$", "_:b", "@en",
+           "^^", "\"" + "x" * 10000 + "\"", "1e999999", "LIMIT 99999999999999999999", "GRAPH ?g {", ";",
+           "."]  # fmt: skip
 
 
 MAX_TEXT = 64 * 1024  # a mutated text is cut here (bodies past the server's limit are made separately)
@@ -94,31 +96,40 @@ def build_request(rng: random.Random, token: str) -> tuple[str, bytes, int]:
     body = b""
     headers: dict[str, str] = {"Host": "127.0.0.1"}
     roll = rng.random()
-    text = mutate(rng.choice(UPDATES if roll < 0.2 else QUERIES), rng) if rng.random() < 0.8 else rng.choice(QUERIES)
+    text = (
+        mutate(rng.choice(UPDATES if roll < 0.2 else QUERIES), rng)
+        if rng.random() < 0.8
+        else rng.choice(QUERIES)
+    )
     if roll < 0.2:
         key = "update"
     elif roll < 0.6:
         key = "query"
     else:
-        key = rng.choice(["query", "update", "graph", "default", "drug", "default-graph-uri", "named-graph-uri",
-                          "using-graph-uri", "x" * 300, ""])  # fmt: skip
+        key = rng.choice(["query", "update", "graph", "default", "drug", "default-graph-uri",
+                          "named-graph-uri", "using-graph-uri", "x" * 300, ""])  # fmt: skip
     where = rng.random()
     if where < 0.4:
         params.append((key, text))
     elif where < 0.8:
         ctype = rng.choice(CONTENT_TYPES)
         headers["Content-Type"] = ctype
-        body = (urllib.parse.urlencode({key: text}) if "form" in ctype else text).encode("utf-8", "surrogatepass")
+        body = (urllib.parse.urlencode({key: text}) if "form" in ctype else text).encode(
+            "utf-8", "surrogatepass"
+        )
     else:
         body = bytes(rng.randrange(256) for _ in range(rng.randint(0, 4000)))
         headers["Content-Type"] = rng.choice(CONTENT_TYPES)
     for _ in range(rng.randint(0, 3)):
-        params.append((rng.choice(["default-graph-uri", "named-graph-uri", "using-graph-uri", "graph", "default",
-                                   "drug", "disease", "format"]), mutate("https://w3id.org/dmkg/graph/ontology", rng)))  # fmt: skip
+        name = rng.choice(["default-graph-uri", "named-graph-uri", "using-graph-uri", "graph", "default",
+                           "drug", "disease", "format"])  # fmt: skip
+        params.append((name, mutate("https://w3id.org/dmkg/graph/ontology", rng)))
     if rng.random() < 0.7:
         headers["Accept"] = rng.choice(ACCEPTS)
     if rng.random() < 0.5:
-        headers["Authorization"] = rng.choice([f"Bearer {token}", "Bearer nope", "Basic Zm9vOmJhcg==", "Bearer"])
+        headers["Authorization"] = rng.choice(
+            [f"Bearer {token}", "Bearer nope", "Basic Zm9vOmJhcg==", "Bearer"]
+        )
     if rng.random() < 0.02:
         body = (body or b"x") * (1 + 1_300_000 // max(len(body), 1))  # past the 1 MiB body limit
     target = path + ("?" + urllib.parse.urlencode(params, errors="surrogatepass") if params else "")
@@ -130,8 +141,8 @@ def build_request(rng: random.Random, token: str) -> tuple[str, bytes, int]:
     length = len(body) if rng.random() > 0.02 else rng.randint(0, 10)
     headers["Content-Length"] = str(length)
     headers["Connection"] = "close"
-    head_bytes = head.encode("latin-1", "replace") + "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode(
-        "latin-1", "replace") + b"\r\n"  # fmt: skip
+    header_lines = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    head_bytes = (head + header_lines).encode("latin-1", "replace") + b"\r\n"
     label = f"{method or '(none)'} {path}" + (" incomplete" if length > len(body) else "")
     return label, head_bytes + body, len(head_bytes)
 
@@ -186,7 +197,9 @@ def _status(data: bytes) -> int:
         return 0
 
 
-def run(port: int, requests: int, token: str, seed: int = 10, threads: int = 8, is_alive=lambda: True) -> FuzzResult:
+def run(
+    port: int, requests: int, token: str, seed: int = 10, threads: int = 8, is_alive=lambda: True
+) -> FuzzResult:
     rng = random.Random(seed)
     result = FuzzResult()
     lock = threading.Lock()

@@ -39,7 +39,9 @@ def variant(work: Path, number: int) -> Path:
         shutil.copytree(SOURCES_DIR, target)
         entities = target / "entities.yaml"
         text = entities.read_text(encoding="utf-8")
-        text = re.sub(r"(?m)^(\s+label: )(.+)$", lambda m: f"{m.group(1)}{m.group(2)} (variant {number})", text, count=1)
+        text = re.sub(
+            r"(?m)^(\s+label: )(.+)$", lambda m: f"{m.group(1)}{m.group(2)} (variant {number})", text, count=1
+        )
         entities.write_text(text, encoding="utf-8")
     return target
 
@@ -69,8 +71,9 @@ class KillResult:
 
 
 def _build(build_dir: Path, sources: Path) -> subprocess.Popen:
-    return subprocess.Popen([*BUILD, str(sources)], cwd=REPO, env={**os.environ, "DMKG_BUILD": str(build_dir)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    env = {**os.environ, "DMKG_BUILD": str(build_dir)}
+    return subprocess.Popen([*BUILD, str(sources)], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def _complete(link: Path) -> bool:
@@ -120,8 +123,9 @@ def run(build_dir: Path, port: int, rounds: int, seed: int = 10) -> KillResult:
             link = (build_dir / "store").resolve()
             intact = _complete(link) and (link == served or finished or not link.name.startswith("."))
             result.store_broken += 0 if intact else 1
-            result.rounds.append({"round": number + 1, "killed_after_s": round(delay, 1), "jvms_seen": len(jvms),
-                                  "jvms_survived": len(survivors), "build_had_finished": finished,
+            result.rounds.append({"round": number + 1, "killed_after_s": round(delay, 1),
+                                  "jvms_seen": len(jvms), "jvms_survived": len(survivors),
+                                  "build_had_finished": finished,
                                   "leftovers": len(leftovers(build_dir))})  # fmt: skip
         result.leftovers_before_final = leftovers(build_dir)
         before = (build_dir / "store").resolve()

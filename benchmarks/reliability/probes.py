@@ -92,7 +92,9 @@ def memory(port: int, server_pid: int, settle_s: float = 5) -> MemoryProbe:
 
     def ask(name: str, text: str) -> None:
         client = Client(port, timeout=120)
-        status, body = client.request("POST", "/sparql", text.encode(), {"Content-Type": "application/sparql-query"})
+        status, body = client.request(
+            "POST", "/sparql", text.encode(), {"Content-Type": "application/sparql-query"}
+        )
         client.close()
         result.answers.append((name, status, body.decode("utf-8", "replace").strip()[:160]))
 

@@ -100,8 +100,10 @@ def render(facts: dict) -> str:
         "",
         "| phase | from s | to s | min | max | last |",
         "|---|---|---|---|---|---|",
-        *(f"| {p} | {a:.0f} | {b:.0f} | {_mib(lo)} | {_mib(hi)} | {_mib(last)} |" for p, a, b, lo, hi, last in
-          _memory_phases(samples)),  # fmt: skip
+        *(
+            f"| {p} | {a:.0f} | {b:.0f} | {_mib(lo)} | {_mib(hi)} | {_mib(last)} |"
+            for p, a, b, lo, hi, last in _memory_phases(samples)
+        ),  # fmt: skip
         "",
         "Per minute of the soak (max):",
         "",
@@ -127,8 +129,11 @@ def render(facts: dict) -> str:
         "",
         "| round | killed after s | build had finished | JVMs seen | JVMs alive 3 s later | leftovers |",
         "|---|---|---|---|---|---|",
-        *(f"| {r['round']} | {r['killed_after_s']} | {r['build_had_finished']} | {r['jvms_seen']} | {r['jvms_survived']} | "
-          f"{r['leftovers']} |" for r in kills.rounds),  # fmt: skip
+        *(
+            f"| {r['round']} | {r['killed_after_s']} | {r['build_had_finished']} | {r['jvms_seen']} | {r['jvms_survived']} | "
+            f"{r['leftovers']} |"
+            for r in kills.rounds
+        ),  # fmt: skip
         "",
         f"Left by the killed builds before the next full build: {kills.leftovers_before_final or 'nothing'}.",
         "",
@@ -143,8 +148,12 @@ def render(facts: dict) -> str:
         "",
         "| case | " + " | ".join(protocol) + " |",
         "|---|" + "---|" * len(protocol),
-        *(f"| {case} | " + " | ".join("pass" if protocol[s_][case] else "**fail**" for s_ in protocol) + " |"
-          for case in dmkg_cases),  # fmt: skip
+        *(
+            f"| {case} | "
+            + " | ".join("pass" if protocol[s_][case] else "**fail**" for s_ in protocol)
+            + " |"
+            for case in dmkg_cases
+        ),  # fmt: skip
         "",
         "## Leftovers",
         "",

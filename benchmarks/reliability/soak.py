@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 from benchmarks.reliability.common import Client, percentile
 
-CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?p ?q ?r }"
+CARTESIAN = (
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?p ?q ?r }"
+)
 MEMORY_HOG = (
     "SELECT * WHERE { VALUES ?a { " + " ".join(map(str, range(300))) + " } VALUES ?b { "
     + " ".join(map(str, range(300))) + " } VALUES ?c { " + " ".join(map(str, range(100)))
@@ -42,7 +44,9 @@ BASE_IRI = "https://w3id.org/dmkg"
 @dataclass
 class SoakResult:
     seconds: float = 0.0
-    statuses: dict[str, Counter] = field(default_factory=lambda: {"ordinary": Counter(), "pathological": Counter()})
+    statuses: dict[str, Counter] = field(
+        default_factory=lambda: {"ordinary": Counter(), "pathological": Counter()}
+    )
     latencies_ms: list[float] = field(default_factory=list)
     unexpected: Counter = field(default_factory=Counter)  # (kind, what, status) not as intended
     per_minute: list[dict] = field(default_factory=list)
@@ -78,10 +82,14 @@ def ordinary_requests(port: int) -> list[tuple[str, str, str, bytes | None, dict
     json_accept = {"Accept": "application/sparql-results+json"}
     mix: list[tuple[str, str, str, bytes | None, dict]] = []
     for name in names:
-        mix.append(("named-query", "GET", f"/queries/{name}", None, {"Accept": "application/json, text/turtle"}))
+        mix.append(
+            ("named-query", "GET", f"/queries/{name}", None, {"Accept": "application/json, text/turtle"})
+        )
     for iri in entities[:100]:
         lookup = f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} LIMIT 50"
-        mix.append(("lookup", "GET", "/sparql?" + urllib.parse.urlencode({"query": lookup}), None, json_accept))
+        mix.append(
+            ("lookup", "GET", "/sparql?" + urllib.parse.urlencode({"query": lookup}), None, json_accept)
+        )
         construct = f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}"
         mix.append(("construct", "POST", "/sparql", construct.encode(),
                     {"Content-Type": "application/sparql-query", "Accept": "text/turtle"}))  # fmt: skip
@@ -130,7 +138,9 @@ def run(port: int, clients: int, minutes: float, pathological_share: float = 0.0
                 result.statuses[kind][status] += 1
                 if kind == "ordinary" and status == 200:
                     result.latencies_ms.append(elapsed)
-                if (kind == "ordinary" and status != 200) or (kind == "pathological" and status not in INTENDED):
+                if (kind == "ordinary" and status != 200) or (
+                    kind == "pathological" and status not in INTENDED
+                ):
                     result.unexpected[(kind, what, status)] += 1
         client.close()
 

@@ -76,11 +76,15 @@ class Endpoint:
 def _copied(endpoint: Endpoint, target: str, sources: tuple[int, ...], absent: tuple[int, ...] = ()) -> bool:
     present = all(endpoint.ask(f"ASK {{ GRAPH <{target}> {{ <{DATA}data{i}.rdf> a <http://purl.org/dc/terms/"
                                "BibliographicResource> } }") for i in sources)  # fmt: skip
-    missing = not any(endpoint.ask(f"ASK {{ GRAPH <{target}> {{ <{DATA}data{i}.rdf> ?p ?o }} }}") for i in absent)
+    missing = not any(
+        endpoint.ask(f"ASK {{ GRAPH <{target}> {{ <{DATA}data{i}.rdf> ?p ?o }} }}") for i in absent
+    )
     return present and missing
 
 
-def _dataset_case(params: list[tuple[str, str]], where: str, sources: tuple[int, ...], absent: tuple[int, ...]):
+def _dataset_case(
+    params: list[tuple[str, str]], where: str, sources: tuple[int, ...], absent: tuple[int, ...]
+):
     target = "http://example.org/protocol-update-dataset-test/"
 
     def case(endpoint: Endpoint) -> bool:
@@ -127,16 +131,21 @@ CASES: dict[str, Callable[[Endpoint], bool]] = {
     ),
     "update_dataset_named_graphs": _dataset_case(
         [("using-named-graph-uri", f"{DATA}data{i}.rdf") for i in (1, 2)],
-        "GRAPH ?g { ?s a foaf:Document }", (1, 2), (3,),
+        "GRAPH ?g { ?s a foaf:Document }",
+        (1, 2),
+        (3,),
     ),  # fmt: skip
     "update_dataset_full": _dataset_case(
         [*D, ("using-named-graph-uri", f"{DATA}data2.rdf")],
-        "{ ?s a foaf:Document } UNION { GRAPH ?g { ?s a foaf:Document } }", (1, 2), (3,),
+        "{ ?s a foaf:Document } UNION { GRAPH ?g { ?s a foaf:Document } }",
+        (1, 2),
+        (3,),
     ),  # fmt: skip
     "update_base_uri": _base_case,
     "bad_update_get": _status_case(_raw("GET", b"", None, "update=CLEAR%20ALL"), _is_4xx),
     "bad_multiple_updates": _status_case(
-        _raw("POST", b"update=CLEAR%20NAMED&update=CLEAR%20DEFAULT", "application/x-www-form-urlencoded"), _is_4xx
+        _raw("POST", b"update=CLEAR%20NAMED&update=CLEAR%20DEFAULT", "application/x-www-form-urlencoded"),
+        _is_4xx,
     ),
     "bad_update_wrong_media_type": _status_case(_raw("POST", b"CLEAR NAMED", "text/plain"), _is_4xx),
     "bad_update_missing_form_type": _status_case(_raw("POST", b"update=CLEAR%20NAMED", None), _is_4xx),
@@ -144,7 +153,9 @@ CASES: dict[str, Callable[[Endpoint], bool]] = {
     "bad_update_non_utf8": _status_case(
         _raw("POST", "CLEAR NAMED".encode("utf-16"), "application/sparql-update; charset=UTF-16"), _is_4xx
     ),
-    "bad_update_syntax": _status_case(_raw("POST", b"update=CLEAR%20XYZ", "application/x-www-form-urlencoded"), _is_4xx),
+    "bad_update_syntax": _status_case(
+        _raw("POST", b"update=CLEAR%20XYZ", "application/x-www-form-urlencoded"), _is_4xx
+    ),
     "bad_update_dataset_conflict": _status_case(
         lambda e: e.update(CONFLICT, [("using-named-graph-uri", "http://example/people")], form=True), _is_4xx
     ),
