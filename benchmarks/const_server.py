@@ -44,7 +44,8 @@ def main(argv: list[str]) -> int:
         target = "benchmarks.const_server:" + ("flask_app()" if kind == "granian-flask" else "wsgi_app")
         os.execv(sys.executable, [sys.executable, "-m", "granian", "--interface", "wsgi", "--host",
                                   "127.0.0.1", "--port", str(port), "--workers", "1", "--blocking-threads",
-                                  str(threads), "--no-ws", "--factory" if kind == "granian-flask" else "--no-ws",
+                                  str(threads), "--no-ws",
+                                  "--factory" if kind == "granian-flask" else "--no-ws",
                                   target.removesuffix("()")])
     app = flask_app() if kind == "flask" else wsgi_app
     waitress.serve(app, host="127.0.0.1", port=port, threads=threads, ident="const", connection_limit=200)

@@ -98,9 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--query", default="point-lookup")
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=5.0)
-    ap.add_argument("--server", default="dmkg", choices=["dmkg", "oxigraph", "const-flask", "const-wsgi", "const-granian-flask", "const-granian-wsgi"])
+    ap.add_argument("--server", default="dmkg", choices=["dmkg", "oxigraph", "const-flask", "const-wsgi",
+                                                         "const-granian-flask", "const-granian-wsgi"])
     ap.add_argument("--serve-option", dest="extra", action="append", default=[],
-                    help="one more dmkg serve argument (repeat), e.g. --serve-option=--workers --serve-option=4")
+                    help="one more dmkg serve argument (repeat), "
+                         "e.g. --serve-option=--workers --serve-option=4")
     args = ap.parse_args(argv)
     res = measure(args.store, args.query, args.concurrency, args.seconds, args.server, args.extra)
     print(json.dumps(res))

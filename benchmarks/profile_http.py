@@ -47,7 +47,8 @@ COMPONENTS = [
     ("  access log + Server-Timing (server/accesslog.py)", r"\(server/accesslog\.py"),
     ("    logging module (the log line itself)", r"\(logging/__init__\.py"),
     ("  CORS (flask_cors)", r"\(flask_cors/"),
-    ("  ETag, 304, compression (server/caching.py, flask_compress)", r"\(server/caching\.py|\(flask_compress/"),
+    ("  ETag, 304, compression (server/caching.py, flask_compress)",
+     r"\(server/caching\.py|\(flask_compress/"),
 ]
 
 

@@ -231,7 +231,8 @@ def query_section(r: dict) -> list[str]:
                 cells = [_f(_gmean(summary.get((t, kind, c), [])), 3) for c in concs]
                 out.append(f"| {t} | {kind} | " + " | ".join(cells) + " |")
         out.append("")
-    consts = [t for t in ("const-wsgi", "const-flask", "const-granian-wsgi", "const-granian-flask") if t in http]
+    consts = [t for t in ("const-wsgi", "const-flask", "const-granian-wsgi", "const-granian-flask")
+              if t in http]
     if consts:
         out.append("Fixed cost of the HTTP stack, same run: the point lookup's exact request sent to apps "
                    "that return a constant 54-byte SPARQL-JSON body without any work "
@@ -366,7 +367,8 @@ def headline_section(results: list[dict]) -> list[str]:
             continue
         out.append(f"**{r['quads']:,} quads**\n")
         out.append("| shape | ox rps | dmkg rps | dmkg ×ox | dmkg p99 ×ox | `--front waitress` ×ox | "
-                   "one web process (`--web-processes 1 --workers 2`) ×ox (p99 ×ox) | rdflib rps | rdflib ×ox |")
+                   "one web process (`--web-processes 1 --workers 2`) ×ox (p99 ×ox) | "
+                   "rdflib rps | rdflib ×ox |")
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         ratios, p99s, errors = [], [], 0
         for q in queries.STANDARD:

@@ -73,7 +73,8 @@ def store_stats() -> dict:
             )
             documents: dict[str, dict] = {}
             for r in parts:
-                doc = documents.setdefault(r["d"]["value"], {"citation": r.get("c", {}).get("value"), "graphs": []})
+                citation = r.get("c", {}).get("value")
+                doc = documents.setdefault(r["d"]["value"], {"citation": citation, "graphs": []})
                 doc["graphs"].append(r["g"]["value"])
             stats = {
                 "documents": documents,
@@ -189,7 +190,8 @@ def void_description() -> Response:
         ]
         if about["citation"]:
             triples.append(Triple(subset, _node(DCTERMS + "title"), Literal(about["citation"])))
-        triples += [Triple(subset, _node(VOID + "subset"), subsets[g]) for g in about["graphs"] if g in subsets]
+        triples += [Triple(subset, _node(VOID + "subset"), subsets[g])
+                    for g in about["graphs"] if g in subsets]
     partitions = [("classPartition", "class", "entities", stats["classes"]),
                   ("propertyPartition", "property", "triples", stats["properties"])]
     for link, key, measure, counts in partitions:

@@ -217,7 +217,8 @@ class WorkerPool:
                 worker = self._idle.get(timeout=max(remaining, 0.001))
             except queue.Empty:
                 raise ServerBusyError(
-                    f"All {self.size} query workers stayed busy for {self.queue_wait_s:g} s; try again later.",
+                    f"All {self.size} query workers stayed busy for {self.queue_wait_s:g} s; "
+                    "try again later.",
                     {"Retry-After": "5"},
                 ) from None
             # no per-request liveness check (a waitpid): a worker that died while idle is found when
@@ -358,7 +359,8 @@ class WorkerPool:
                     for _ in range(self.size):
                         fresh.append(self._new_worker(target, generation))
                 except EndpointError as error:
-                    log.error("staying on %s: cannot serve the new store %s: %s", self.store_path, target, error)
+                    log.error("staying on %s: cannot serve the new store %s: %s",
+                              self.store_path, target, error)
                     self._failed_target = target
                     for worker in fresh:
                         self._discard(worker, top_up=False)

@@ -22,7 +22,8 @@ _TOKEN = re.compile(
   | (?P<bnode>_:[\w.\-\u00b7-\uffff]*)
   | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
   | (?P<number>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)
-  | (?P<name>[A-Za-z_\u00c0-\uffff][\w.\-\u00b7-\uffff]*(?::[\w.\-:%\\\u00b7-\uffff]*)?|:[\w.\-:%\\\u00b7-\uffff]*)
+  | (?P<name>[A-Za-z_\u00c0-\uffff][\w.\-\u00b7-\uffff]*(?::[\w.\-:%\\\u00b7-\uffff]*)?
+             |:[\w.\-:%\\\u00b7-\uffff]*)
   | (?P<datatype>\^\^)
   | (?P<op>&&|\|\||!=|<=|>=|[!=<>+\-*/|^?])
   | (?P<open>[({\[])

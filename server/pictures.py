@@ -1,7 +1,7 @@
 """Pictures drawn by the server from the store: the treatment timeline of a case and the mechanism graph
 around an entity, as SVG (inline on the entity pages, and at their own URLs: server/picture_routes.py),
-plus the evidence summary table. Each is computed once per build (server.build_cache) from fixed SPARQL with the entity
-bound through substitutions.
+plus the evidence summary table. Each is computed once per build (server.build_cache) from fixed SPARQL
+with the entity bound through substitutions.
 """
 
 from __future__ import annotations

@@ -144,4 +144,5 @@ def init_app(app: Flask) -> None:
 
 def check_url_length(request: Request, limit: int) -> None:
     if len(request.query_string) + len(request.path) > limit:
-        raise UriTooLongError(f"The URL is longer than {limit:,} bytes; POST the query as {QUERY_TYPE} instead.")
+        raise UriTooLongError(
+            f"The URL is longer than {limit:,} bytes; POST the query as {QUERY_TYPE} instead.")

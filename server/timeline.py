@@ -256,7 +256,8 @@ def to_svg(timeline: Timeline, base: str) -> str:
             'stroke="#23415a" stroke-dasharray="4 2"/>' + "".join(body)
         )
     bottom = y + response_h + 10
-    side = [(LANE_LABEL_W + 4, timeline.presentation, SIDE_W - 8), (right_x + 4, timeline.follow_up, FOLLOW_W - 10)]
+    side = [(LANE_LABEL_W + 4, timeline.presentation, SIDE_W - 8),
+            (right_x + 4, timeline.follow_up, FOLLOW_W - 10)]
     for x, items, width in side:
         line = 0
         if not items:

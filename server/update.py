@@ -70,7 +70,8 @@ def _body_as_ntriples() -> str:
     rdf_format = ox.RdfFormat.from_media_type(media_type) if media_type else None
     if rdf_format is None or rdf_format.supports_datasets:
         raise UnsupportedMediaTypeError(
-            f"Send the graph as text/turtle, application/n-triples or application/rdf+xml, not {media_type!r}."
+            "Send the graph as text/turtle, application/n-triples or application/rdf+xml, "
+            f"not {media_type!r}."
         )
     try:
         triples = list(ox.parse(input=request.get_data(), format=rdf_format, base_iri=request.base_url))
@@ -101,7 +102,8 @@ def graph_store_write() -> Response:
         update = f"CLEAR {target}" if target == "DEFAULT" else f"DROP {target}"
     else:
         data = _body_as_ntriples()
-        insert = f"INSERT DATA {{ {data} }}" if target == "DEFAULT" else f"INSERT DATA {{ {target} {{ {data} }} }}"
+        quads = data if target == "DEFAULT" else f"{target} {{ {data} }}"
+        insert = f"INSERT DATA {{ {quads} }}"
         update = f"CLEAR SILENT {target} ; {insert}" if request.method == "PUT" else insert
     get_pool().update(update, timeout)
     current_app.extensions.pop("dmkg_stats", None)

@@ -20,7 +20,8 @@ def with_dataset(sparql: str, default_graphs: tuple[str, ...], named_graphs: tup
     """
     if not default_graphs and not named_graphs:
         return sparql
-    using = " ".join([*(f"USING <{g}>" for g in default_graphs), *(f"USING NAMED <{g}>" for g in named_graphs)])
+    using = " ".join([*(f"USING <{g}>" for g in default_graphs),
+                      *(f"USING NAMED <{g}>" for g in named_graphs)])
     toks = list(tokens(sparql))
     operations, closing = _structure(toks)
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the original text

@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from server_fixtures import *  # noqa: F403
 from server_fixtures import REPO, TINY_TRIPLES, start_server, stop_server
 
 from server.serve import _processes_and_workers
