@@ -43,6 +43,15 @@ def build_dir() -> Path:
     return Path(os.environ.get("DMKG_BUILD", REPO_ROOT / "build"))
 
 
+def cache_dir() -> Path:
+    """Where dmkg keeps what any build on this machine may reuse (the compiled OWL API checker):
+    ``$DMKG_CACHE``, else ``$XDG_CACHE_HOME/dmkg``, else ``~/.cache/dmkg``."""
+    if os.environ.get("DMKG_CACHE"):
+        return Path(os.environ["DMKG_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "dmkg"
+
+
 def default_store() -> Path:
     return build_dir() / "store"
 

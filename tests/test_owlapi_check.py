@@ -5,6 +5,7 @@ All fixtures go through one JVM call (module-scoped fixture): the JVM start is t
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,28 @@ def test_classpath_has_one_quiet_logging_binding():
     assert "slf4j-api.jar" in names
     assert "slf4j-nop.jar" in names
     assert "slf4j-simple.jar" not in names
+
+
+def test_the_checker_is_compiled_once_per_machine_and_anew_when_its_source_changes(tmp_path, monkeypatch):
+    """Every build (any DMKG_BUILD) reuses one compilation in the cache; a changed source gets its own."""
+    from kg.checks import owlapi_check
+
+    monkeypatch.setenv("DMKG_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("DMKG_BUILD", str(tmp_path / "build-1"))
+    owlapi_classpath.cache_clear()  # asked dpkg once per process: ask again, into this cache
+    first = owlapi_check.ensure_checker_compiled()
+    assert first.parent == tmp_path / "cache" and (first / "OntologyCheck.class").is_file()
+    compiled_at = (first / "OntologyCheck.class").stat().st_mtime_ns
+    monkeypatch.setenv("DMKG_BUILD", str(tmp_path / "build-2"))
+    assert owlapi_check.ensure_checker_compiled() == first
+    assert (first / "OntologyCheck.class").stat().st_mtime_ns == compiled_at  # not compiled again
+    assert not (tmp_path / "build-2").exists()
+    changed = tmp_path / "OntologyCheck.java"
+    changed.write_text(owlapi_check.CHECKER_SOURCE.read_text() + "\n// changed\n")
+    monkeypatch.setattr(owlapi_check, "CHECKER_SOURCE", changed)
+    second = owlapi_check.ensure_checker_compiled()
+    assert second != first and (second / "OntologyCheck.class").is_file()
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith(".")) == []
+    remembered = json.loads((tmp_path / "cache" / "owlapi-classpath.json").read_text())
+    assert remembered["jars"] == [str(p) for p in owlapi_classpath()]
+    assert any(jar.endswith("owlapi-distribution.jar") or "owlapi" in jar for jar in remembered["jars"])
