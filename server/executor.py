@@ -6,9 +6,7 @@ deadline is killed and replaced; a worker that dies is replaced and the client i
 overflow: 400; memory limit: 503); the web process never runs a query. Why long-lived: opening the
 store and forking per query costs far more than a heavy query's overhead on a warm worker.
 
-The pool also follows the store: when ``dmkg build`` swaps the store link, a full set of workers is
-started on the new store in the background and swapped in at once (no request fails or waits), and
-the old store stays leased (kg/lease.py: never pruned) until its last worker has finished.
+The pool also follows the store link that ``dmkg build`` swaps (server/pool_follow.py).
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ import os
 import pickle
 import queue
 import shutil
-import signal
 import tempfile
 import threading
 import time
@@ -32,21 +29,28 @@ from server.engine import QueryResult, ask, select_rows
 from server.errors import (
     BadRequestError,
     EndpointError,
-    MemoryLimitError,
     QueryTimeoutError,
     ServerBusyError,
     StoreUnavailableError,
     WorkerCrashError,
 )
-from server.pool_parts import KnownSlow, WorkerHandle, reply_to_result
-from server.worker import SPOOL_THRESHOLD, QueryTask, stderr_path, worker_main, writer_main
+from server.pool_follow import StoreFollowing
+from server.pool_parts import (
+    KnownSlow,
+    WorkerHandle,
+    death_error,
+    last_words,
+    memory_message,
+    reply_to_result,
+    run_writer,
+)
+from server.worker import SPOOL_THRESHOLD, QueryTask, stderr_path, worker_main
 
 __all__ = ["SPOOL_THRESHOLD", "QueryResult", "QueryTask", "WorkerPool"]
 
 log = logging.getLogger("dmkg.server")
 
 _START_TIMEOUT_S = 60.0
-_FOLLOW_EVERY_S = 1.0  # how often a request may look whether the store link moved
 # a worker whose resident memory grew this far past its start is replaced after its query: memory
 # returns to the baseline after every spike (the allocator keeps freed memory otherwise)
 _RECYCLE_GROWTH_BYTES = 256 * 1024 * 1024
@@ -56,7 +60,7 @@ _RSS_CHECK_AFTER_S = 0.005
 _RSS_CHECK_EVERY = 64
 
 
-class WorkerPool:
+class WorkerPool(StoreFollowing):
     """A fixed number of query workers; ``run`` lends one to a request and enforces the deadline.
 
     A request waits up to ``queue_wait_s`` for a free worker (then 503 busy); the time limit counts
@@ -288,32 +292,13 @@ class WorkerPool:
         """Replace a worker that died on a query, and say why, from its exit signal and last words."""
         worker.process.join(5)
         code = worker.process.exitcode
-        try:
-            with open(stderr_path(self.log_dir, worker.process.pid), "rb") as handle:
-                handle.seek(max(0, os.fstat(handle.fileno()).st_size - 4096))
-                last_words = handle.read().decode("utf-8", "replace")
-        except OSError:
-            last_words = ""
-        log.error("query worker %s died (exit code %s): %s", worker.process.pid, code, last_words[-300:])
+        words = last_words(self.log_dir, worker.process.pid)
+        log.error("query worker %s died (exit code %s): %s", worker.process.pid, code, words[-300:])
         self._discard(worker)
-        if "memory allocation of" in last_words or "MemoryError" in last_words:
-            return MemoryLimitError(self._memory_message())
-        if code == -signal.SIGSEGV:
-            return BadRequestError(
-                "Query refused: evaluating it overflowed the query worker's stack (its syntax tree is too "
-                "deep or too large); the worker was replaced. Simplify the query."
-            )
-        return WorkerCrashError(
-            f"The query worker died while evaluating this query (exit code {code}); it was replaced. "
-            "Try again; if it happens again, the query is the cause."
-        )
+        return death_error(code, words, self._memory_message())
 
     def _memory_message(self) -> str:
-        limit = f"{self.memory_bytes / 1048576:g} MiB" if self.memory_bytes else "the machine's memory"
-        return (
-            f"The query needed more memory than the limit of {limit} per query worker and was stopped. "
-            "Narrow it (fewer unbound patterns, LIMIT) or ask the operator for a higher limit."
-        )
+        return memory_message(self.memory_bytes)
 
     def _send(self, payload: bytes, deadline: float) -> WorkerHandle:
         """Hand an encoded task to an idle worker; the worker, which now owns the task.
@@ -330,83 +315,6 @@ class WorkerPool:
                 log.error("query worker %s had died while idle; replaced", worker.process.pid)
                 self._discard(worker)
         raise WorkerCrashError("Every query worker had died; they are being replaced. Try again shortly.")
-
-    # --- following the store link --------------------------------------------------------------
-
-    def _follow_store(self) -> None:
-        """At most once a second: if the store link points elsewhere, switch to it in the background."""
-        now = time.monotonic()
-        if now < self._next_follow or self._switching:
-            return
-        self._next_follow = now + _FOLLOW_EVERY_S
-        target = os.path.realpath(self.link_path)
-        if target in (self.store_path, self._failed_target) or not os.path.isdir(target):
-            return
-        with self._lock:
-            if self._switching:
-                return
-            self._switching = True
-        threading.Thread(target=self._switch, args=(target,), name="dmkg-store-switch", daemon=True).start()
-
-    def _switch(self, target: str) -> None:
-        """Start a full set of workers on ``target``, then swap them in; the old ones retire when idle."""
-        try:
-            with self._writer_lock:
-                self._hold(target)
-                generation = self.generation + 1
-                fresh: list[WorkerHandle] = []
-                try:
-                    for _ in range(self.size):
-                        fresh.append(self._new_worker(target, generation))
-                except EndpointError as error:
-                    log.error("staying on %s: cannot serve the new store %s: %s",
-                              self.store_path, target, error)
-                    self._failed_target = target
-                    for worker in fresh:
-                        self._discard(worker, top_up=False)
-                    self._release(target)
-                    return
-                with self._lock:
-                    old_path, self.store_path, self.generation = self.store_path, target, generation
-                    self.switches += 1
-                for worker in fresh:
-                    self._idle.put(worker)
-                self._drain_stale()
-                with self._lock:
-                    unused = self._users[old_path] <= 0
-                if unused:
-                    self._release(old_path)
-                log.info("now serving %s (was %s)", target, old_path)
-        finally:
-            self._switching = False
-
-    def _drain_stale(self) -> None:
-        keep = []
-        while True:
-            try:
-                worker = self._idle.get_nowait()
-            except queue.Empty:
-                break
-            if worker.generation == self.generation:
-                keep.append(worker)
-            else:
-                self._discard(worker, top_up=False)
-        for worker in keep:
-            self._idle.put(worker)
-
-    def _hold(self, path: str) -> None:
-        if path in self._leases:
-            return
-        try:
-            self._leases[path] = Lease(Path(path))
-        except OSError as error:  # a read-only parent directory: serve without a lease
-            log.warning("no lease on %s (%s): a build may prune it while it is served", path, error)
-            self._leases[path] = None
-
-    def _release(self, path: str) -> None:
-        held = self._leases.pop(path, None)
-        if held is not None:
-            held.release()
 
     # --- updates -------------------------------------------------------------------------------
 
@@ -437,7 +345,7 @@ class WorkerPool:
             for worker in held:
                 self._discard(worker, top_up=False)
             try:
-                reply = self._write(sparql, deadline, base_iri)
+                reply = run_writer(self._ctx, self.store_path, sparql, deadline, base_iri)
             finally:
                 for _ in held:
                     try:
@@ -452,28 +360,6 @@ class WorkerPool:
             if reply[1] == "syntax":
                 raise BadRequestError(f"Update syntax error: {reply[2]}")
             raise EndpointError(f"Update failed: {reply[2]}")
-
-    def _write(self, sparql: str, deadline: float, base_iri: str | None) -> tuple | None:
-        """Run the writer process; its reply, or None if it passed the deadline (it is then killed)."""
-        parent_conn, child_conn = self._ctx.Pipe()
-        process = self._ctx.Process(
-            target=writer_main,
-            args=(self.store_path, sparql, child_conn, base_iri),
-            name="dmkg-writer",
-            daemon=True,
-        )
-        try:
-            process.start()
-            child_conn.close()
-            if parent_conn.poll(max(deadline - time.monotonic(), 0)):
-                return parent_conn.recv()
-            return None
-        except (EOFError, OSError):
-            return ("error", "evaluation", "the update process died")
-        finally:
-            process.kill()  # a no-op if it has finished; stops it at the deadline otherwise
-            process.join(5)
-            parent_conn.close()
 
     # --- the server's own queries, stats, shutdown ---------------------------------------------
 

@@ -1,6 +1,7 @@
 """The parts of the local worker pool that hold no pool state: one worker's handle (its process,
-pipe and poll object), the memory of queries known to be slow, and a worker's reply made a result or
-a typed error. server/executor.py's WorkerPool composes them.
+pipe and poll object), the memory of queries known to be slow, a worker's reply (or its death) made a
+result or a typed error, and the one-shot writer process of an update. server/executor.py's WorkerPool
+composes them.
 """
 
 from __future__ import annotations
@@ -8,14 +9,22 @@ from __future__ import annotations
 import multiprocessing
 import os
 import select
+import signal
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
 from server.engine import QueryResult
-from server.errors import BadRequestError, MemoryLimitError, ResultTooLargeError
-from server.worker import QueryTask
+from server.errors import (
+    BadRequestError,
+    EndpointError,
+    MemoryLimitError,
+    ResultTooLargeError,
+    WorkerCrashError,
+)
+from server.worker import QueryTask, stderr_path, writer_main
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -92,3 +101,60 @@ def reply_to_result(reply: tuple, memory_message: str) -> QueryResult:
     if kind == "memory":
         raise MemoryLimitError(memory_message)
     raise BadRequestError(f"Query evaluation failed: {detail}")
+
+
+def last_words(log_dir: str, pid: int | None) -> str:
+    """The end of a dead worker's stderr (its last words: a Rust allocation failure, a MemoryError)."""
+    try:
+        with open(stderr_path(log_dir, pid), "rb") as handle:
+            handle.seek(max(0, os.fstat(handle.fileno()).st_size - 4096))
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def death_error(code: int | None, words: str, memory_text: str) -> EndpointError:
+    """Why a worker died on a query, as the client is told: memory limit (503), stack overflow (400),
+    anything else (503, try again)."""
+    if "memory allocation of" in words or "MemoryError" in words:
+        return MemoryLimitError(memory_text)
+    if code == -signal.SIGSEGV:
+        return BadRequestError(
+            "Query refused: evaluating it overflowed the query worker's stack (its syntax tree is too "
+            "deep or too large); the worker was replaced. Simplify the query."
+        )
+    return WorkerCrashError(
+        f"The query worker died while evaluating this query (exit code {code}); it was replaced. "
+        "Try again; if it happens again, the query is the cause."
+    )
+
+
+def memory_message(memory_bytes: int | None) -> str:
+    limit = f"{memory_bytes / 1048576:g} MiB" if memory_bytes else "the machine's memory"
+    return (
+        f"The query needed more memory than the limit of {limit} per query worker and was stopped. "
+        "Narrow it (fewer unbound patterns, LIMIT) or ask the operator for a higher limit."
+    )
+
+
+def run_writer(ctx, store_path: str, sparql: str, deadline: float, base_iri: str | None) -> tuple | None:
+    """Run a one-shot writer process; its reply, or None if it passed the deadline (it is then killed)."""
+    parent_conn, child_conn = ctx.Pipe()
+    process = ctx.Process(
+        target=writer_main,
+        args=(store_path, sparql, child_conn, base_iri),
+        name="dmkg-writer",
+        daemon=True,
+    )
+    try:
+        process.start()
+        child_conn.close()
+        if parent_conn.poll(max(deadline - time.monotonic(), 0)):
+            return parent_conn.recv()
+        return None
+    except (EOFError, OSError):
+        return ("error", "evaluation", "the update process died")
+    finally:
+        process.kill()  # a no-op if it has finished; stops it at the deadline otherwise
+        process.join(5)
+        parent_conn.close()
