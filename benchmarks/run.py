@@ -461,7 +461,7 @@ def report(results: list[dict], meta: dict, argv: list[str], elapsed: float) -> 
     out.extend(targets_section(results, meta))
     out.append("## dmkg serve's isolation layer alone (`server.executor.WorkerPool`, no HTTP)\n")
     out.append("`benchmarks/executor_probe.py`: the same task evaluated and serialised to bytes by "
-               "`server.executor._evaluate` in-process vs through `WorkerPool.run` (2 long-lived workers, "
+               "`server.worker.evaluate` in-process vs through `WorkerPool.run` (2 long-lived workers, "
                "pipe round trip); threads play the clients. Flask/waitress come on top of it in "
                "`dmkg serve`.\n")
     for r in results:
