@@ -82,7 +82,8 @@ class WorkerPool(StoreFollowing):
         self.switches = 0
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["server.worker"])
-        self._idle: queue.LifoQueue[WorkerHandle] = queue.LifoQueue()
+        # C-implemented, no Python-level condition variable per put and get (a light query has many)
+        self._idle: queue.SimpleQueue[WorkerHandle] = queue.SimpleQueue()
         self._closed = False
         self._lock = threading.Lock()
         self._writer_lock = threading.Lock()
