@@ -1,12 +1,12 @@
 """``dmkg serve``: run the endpoint under granian (default, server/granian_front.py) or waitress.
 
 Each web process holds one worker pool (the query processes); the app's threads only wait on pipes while
-the work happens in the query workers. A read-only server runs several granian web processes (``--web-
-processes``, see _processes_and_workers), each with a pool of its share of the workers, so limits hold
-per pool; with updates there is one web process and one pool. granian is the default because it does the
-HTTP work in Rust (see server/README.md, "Why granian"); waitress sits behind server/front.py's
-connection handling. Options override ``DMKG_*`` environment variables, which override the defaults in
-server/config.py.
+the work happens in the query workers. A read-only server runs several granian web processes
+(``--web-processes``, see _processes_and_workers), each with a pool of its share of the workers, so
+limits hold per pool; with updates there is one web process and one pool. granian is the default because
+it does the HTTP work in Rust (see server/README.md, "Why granian"); waitress sits behind
+server/front.py's connection handling. Options override ``DMKG_*`` environment variables, which override
+the defaults in server/config.py.
 """
 
 from __future__ import annotations
@@ -186,6 +186,8 @@ def serve(
         check_store(store)
         updates = bool(app.config["ENABLE_UPDATES"])
         given = query_workers is not None or "DMKG_QUERY_WORKERS" in os.environ
+        if web_processes is None and "DMKG_WEB_PROCESSES" in os.environ:
+            web_processes = int(app.config["WEB_PROCESSES"])
         web_processes, workers = _processes_and_workers(
             web_processes, int(app.config["QUERY_WORKERS"]) if given else None, updates
         )

@@ -78,6 +78,15 @@ def test_two_web_processes_share_out_the_workers_and_keep_the_time_limit(tiny_st
     assert all(not Path(f"/proc/{pid}").exists() for pid in web + workers)
 
 
+def test_web_processes_from_the_environment(tiny_store, tmp_path) -> None:
+    server = start_server(tiny_store, tmp_path / "serve.log", env={"DMKG_WEB_PROCESSES": "1"})
+    try:
+        health = json.loads(server.get("/health").body)
+        assert health["web_processes"] == 1 and health["workers"] == 2
+    finally:
+        stop_server(server)
+
+
 def test_too_few_workers_for_the_web_processes_is_one_clear_error(tiny_store) -> None:
     command = [sys.executable, "-m", "server", "--store", str(tiny_store), "--web-processes", "2"]
     run = subprocess.run([*command, "--workers", "3"], cwd=REPO, capture_output=True, text=True, timeout=60)
