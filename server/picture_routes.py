@@ -23,25 +23,12 @@ def _svg_or_png(svg: str | None, what: str, local: str, png: bool) -> Response:
     return Response(data, content_type="image/png")
 
 
-@bp.get("/pictures/timeline/<path:local>.svg")
-def timeline_file(local: str) -> Response:
+# each picture: what it shows (in a 404) and what draws it from the entity's IRI
+PICTURES = {"timeline": ("treatment timeline", timeline_svg), "mechanism": ("mechanism graph", mechanism_svg)}
+
+
+@bp.get("/pictures/<any(timeline, mechanism):kind>/<path:local>.<any(svg, png):suffix>")
+def picture(kind: str, local: str, suffix: str) -> Response:
+    what, draw = PICTURES[kind]
     iri, _ = node_of(local)
-    return _svg_or_png(timeline_svg(iri), "treatment timeline", local, png=False)
-
-
-@bp.get("/pictures/timeline/<path:local>.png")
-def timeline_png(local: str) -> Response:
-    iri, _ = node_of(local)
-    return _svg_or_png(timeline_svg(iri), "treatment timeline", local, png=True)
-
-
-@bp.get("/pictures/mechanism/<path:local>.svg")
-def mechanism_file(local: str) -> Response:
-    iri, _ = node_of(local)
-    return _svg_or_png(mechanism_svg(iri), "mechanism graph", local, png=False)
-
-
-@bp.get("/pictures/mechanism/<path:local>.png")
-def mechanism_png(local: str) -> Response:
-    iri, _ = node_of(local)
-    return _svg_or_png(mechanism_svg(iri), "mechanism graph", local, png=True)
+    return _svg_or_png(draw(iri), what, local, png=suffix == "png")
