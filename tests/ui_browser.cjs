@@ -1,22 +1,11 @@
 // Drives Debian's chromium with playwright-core: opens the endpoint's UI, checks the example tabs,
 // runs the selected example and reports what it saw as JSON on stdout. Used by tests/test_ui_browser.py.
 // Usage: node tests/ui_browser.cjs BASE_URL USER_DATA_DIR TAB_TITLE EXPECTED_CELL
-const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+const { openPage } = require("./ui_chromium.cjs");
 
 async function main() {
   const [base, userDataDir, tabTitle, expected] = process.argv.slice(2);
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  const requests = [];
-  const errors = [];
-  const page = context.pages()[0] || (await context.newPage());
-  page.on("request", (request) => requests.push(request.url()));
-  page.on("pageerror", (error) => errors.push(String(error)));
-  page.setDefaultTimeout(20000);
+  const { context, page, requests, errors } = await openPage(userDataDir);
   await page.goto(base + "/", { waitUntil: "load" });
   await page.waitForSelector(".yasgui .tabsList");
   const tabs = await page.$$eval(".yasgui .tabsList .tab a span", (spans) => spans.map((s) => s.textContent.trim()));

@@ -2,27 +2,15 @@
 // treatment timeline, the efalizumab page's mechanism graph, the header's search box and the named
 // queries' forms; resolves every link of every picture. Reports what it saw as JSON on stdout.
 // Usage: node tests/ui_pictures.cjs BASE_URL USER_DATA_DIR [SCREENSHOT_DIR]
-const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+const { openPage } = require("./ui_chromium.cjs");
 
 const SVG_LINKS = (root) => Array.from(document.querySelectorAll(root + " a")).map(
   (a) => a.getAttribute("href") || a.getAttributeNS("http://www.w3.org/1999/xlink", "href")).filter(Boolean);
 
 async function main() {
   const [base, userDataDir, shots] = process.argv.slice(2);
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  const requests = [];
-  const errors = [];
-  const page = context.pages()[0] || (await context.newPage());
-  page.on("request", (request) => requests.push(request.url()));
-  page.on("pageerror", (error) => errors.push(String(error)));
+  const { context, page, requests, errors } = await openPage(userDataDir, { viewport: { width: 1280, height: 900 } });
   page.on("console", (message) => { if (message.type() === "error") errors.push(message.text()); });
-  page.setDefaultTimeout(20000);
   const seen = {};
 
   // 1. the case page: the timeline's course bars in document order, its step headers and responses
