@@ -263,13 +263,14 @@ def test_sssom_leaves_out_a_recalled_identifier_and_says_why(built, tmp_path):
 # --- dmkg export --all ---------------------------------------------------------------------------
 
 
-def test_export_all_command_writes_a_valid_manifest(built, tmp_path):
-    result = subprocess.run(
-        [DMKG, "export", "--all", str(tmp_path), "--store", str(built.store_path)],
-        capture_output=True,
-        text=True,
-        timeout=600,
+def _dmkg_export(built, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [DMKG, "export", *args, "--store", str(built.store_path)], capture_output=True, text=True, timeout=600
     )
+
+
+def test_export_all_command_writes_a_valid_manifest(built, tmp_path):
+    result = _dmkg_export(built, "--all", str(tmp_path))
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     entries = {e["file"]: e for e in manifest["files"]}
@@ -288,21 +289,11 @@ def test_export_all_command_writes_a_valid_manifest(built, tmp_path):
 
 
 def test_export_kgx_without_a_directory_is_a_clear_error(built):
-    result = subprocess.run(
-        [DMKG, "export", "--format", "kgx", "--store", str(built.store_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _dmkg_export(built, "--format", "kgx")
     assert result.returncode == 2 and "--output DIR" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_export_phenopacket_to_stdout(built):
-    result = subprocess.run(
-        [DMKG, "export", "--format", "phenopacket", "--store", str(built.store_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _dmkg_export(built, "--format", "phenopacket")
     assert result.returncode == 0, result.stderr
     assert json_format.Parse(result.stdout, pp.Phenopacket()).id == "dmkg-case"
